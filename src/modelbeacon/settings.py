@@ -1,0 +1,86 @@
+"""Typed configuration, read once from the environment (prefix ``MODELBEACON_``) and ``.env``.
+
+No other module reads ``os.environ``: the app factory takes a ``Settings`` and hands the
+values down, so tests build as many differently-configured apps as they like.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """Every knob of a modelbeacon process. Field names are the environment names, lower-cased."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODELBEACON_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    database_url: str = "sqlite:///./modelbeacon.db"
+    redis_url: str | None = None
+    artifact_dir: Path = Path("./artifacts")
+
+    system_interval: float = Field(5.0, gt=0)
+    metrics_interval: float = Field(5.0, ge=0.1)
+    prediction_interval: float = Field(0.5, ge=0.05)
+
+    accuracy_warning: float = Field(0.85, gt=0, le=1)
+    accuracy_critical: float = Field(0.80, gt=0, le=1)
+    min_labelled: int = Field(20, ge=1, le=100)
+    latency_p95_warning_ms: float = Field(250.0, gt=0)
+    latency_p95_critical_ms: float = Field(1000.0, gt=0)
+    error_rate_warning: float = Field(0.05, gt=0, le=1)
+    error_rate_critical: float = Field(0.20, gt=0, le=1)
+
+    retention_days: int = Field(30, ge=1)
+    api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    max_batch_size: int = Field(1000, ge=1)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    log_flush_interval: float = Field(0.1, gt=0)
+    log_flush_rows: int = Field(500, ge=1)
+    training_workers: int = Field(1, ge=1)
+
+    feature_realtime_metrics: bool = True
+    feature_prediction_events: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_api_keys(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("api_keys"), str):
+            raw: str = data["api_keys"]
+            data = {**data, "api_keys": frozenset(k.strip() for k in raw.split(",") if k.strip())}
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.accuracy_critical > self.accuracy_warning:
+            raise ValueError(
+                "MODELBEACON_ACCURACY_CRITICAL must not exceed MODELBEACON_ACCURACY_WARNING"
+            )
+        if self.latency_p95_critical_ms < self.latency_p95_warning_ms:
+            raise ValueError("latency critical threshold must not be below the warning one")
+        if self.error_rate_critical < self.error_rate_warning:
+            raise ValueError("error-rate critical threshold must not be below the warning one")
+        if not _is_loopback(self.host) and not self.api_keys:
+            raise ValueError(
+                f"refusing to bind {self.host!r} without MODELBEACON_API_KEYS: "
+                "set API keys or bind 127.0.0.1"
+            )
+        return self
