@@ -1,0 +1,120 @@
+"""Write-behind prediction log: the predict path appends in O(1), a task writes in batches.
+
+Rows are flushed every ``flush_interval`` seconds or as soon as ``flush_rows`` are pending, and
+everything pending is flushed when ``running()`` exits. A failed write keeps its rows (in order,
+ahead of newer ones) and is retried with capped exponential backoff, so a database outage delays
+the log but loses nothing while the process lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+
+from modelbeacon.errors import ModelbeaconError
+from modelbeacon.storage.records import LabelUpdate, PredictionRow
+from modelbeacon.storage.repository import PredictionRepository
+
+logger = logging.getLogger(__name__)
+
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class LogWriterStats:
+    pending_rows: int
+    pending_labels: int
+    written_rows: int
+    written_labels: int
+    failures: int
+    last_error: str | None
+
+
+class LogWriter:
+    def __init__(
+        self, repository: PredictionRepository, *, flush_interval: float, flush_rows: int
+    ) -> None:
+        self._repository = repository
+        self._flush_interval = flush_interval
+        self._flush_rows = flush_rows
+        self._rows: list[PredictionRow] = []
+        self._labels: list[LabelUpdate] = []
+        self._wake = asyncio.Event()
+        self._write_lock = asyncio.Lock()
+        self._written_rows = 0
+        self._written_labels = 0
+        self._failures = 0
+        self._last_error: str | None = None
+
+    def append(self, row: PredictionRow) -> None:
+        """Queue one prediction row; never waits."""
+        self._rows.append(row)
+        if len(self._rows) >= self._flush_rows:
+            self._wake.set()
+
+    def append_label(self, label: LabelUpdate) -> None:
+        """Queue a label for a row queued or written earlier; never waits."""
+        self._labels.append(label)
+
+    def stats(self) -> LogWriterStats:
+        return LogWriterStats(
+            pending_rows=len(self._rows),
+            pending_labels=len(self._labels),
+            written_rows=self._written_rows,
+            written_labels=self._written_labels,
+            failures=self._failures,
+            last_error=self._last_error,
+        )
+
+    async def flush(self) -> None:
+        """Write everything queued so far; raises the storage error if the write fails."""
+        async with self._write_lock:
+            rows, labels = self._rows, self._labels
+            if not rows and not labels:
+                return
+            self._rows, self._labels = [], []
+            try:
+                await asyncio.to_thread(self._repository.write, rows, labels)
+            except BaseException:
+                # Put the batch back ahead of anything queued meanwhile: order is arrival order.
+                self._rows[:0] = rows
+                self._labels[:0] = labels
+                raise
+            self._written_rows += len(rows)
+            self._written_labels += len(labels)
+
+    async def _run(self) -> None:
+        backoff = self._flush_interval
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except ModelbeaconError as exc:
+                self._failures += 1
+                self._last_error = exc.message
+                backoff = min(max(backoff, self._flush_interval) * 2, _MAX_BACKOFF_SECONDS)
+                logger.warning("prediction log write failed (retrying in %.1fs): %s", backoff, exc)
+            else:
+                backoff = self._flush_interval
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[LogWriter]:
+        """Run the flush loop; on exit, flush what is left (errors are logged, not raised)."""
+        task = asyncio.create_task(self._run(), name="modelbeacon-log-writer")
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            try:
+                await self.flush()
+            except ModelbeaconError as exc:
+                logger.error(
+                    "could not flush %d prediction rows at shutdown: %s", len(self._rows), exc
+                )

@@ -1,0 +1,84 @@
+"""Plain records that storage returns; services work with these, never with SQLAlchemy rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    id: int
+    name: str
+    version: int
+    algorithm: str
+    dataset: str
+    params: dict[str, Any]
+    status: str
+    error: str | None
+    created_at: float
+    last_trained_at: float | None
+    deployed_at: float | None
+    validation_accuracy: float | None
+    feature_names: tuple[str, ...]
+    classes: tuple[Any, ...]
+    feature_means: tuple[float, ...]
+    feature_stds: tuple[float, ...]
+    artifact_path: str | None
+    artifact_sha256: str | None
+    artifact_trusted_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    id: int
+    model_id: int
+    state: str
+    stage: str
+    progress: float
+    details: str
+    error: str | None
+    created_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedFields:
+    """What a finished training writes onto its model row."""
+
+    validation_accuracy: float
+    feature_names: tuple[str, ...]
+    classes: tuple[Any, ...]
+    feature_means: tuple[float, ...]
+    feature_stds: tuple[float, ...]
+    artifact_path: str
+    artifact_sha256: str
+    artifact_trusted_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionRow:
+    """One logged predict call, as stored (``error`` set for a failed call)."""
+
+    prediction_id: str
+    model_id: int
+    model_version: int
+    ts: float
+    input_hash: str | None
+    features: list[float] | None
+    prediction: Any
+    probabilities: dict[str, float] | None
+    top_probability: float | None
+    latency_ms: float
+    label: Any = None
+    labelled_at: float | None = None
+    correct: bool | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelUpdate:
+    prediction_id: str
+    label: Any
+    labelled_at: float
+    correct: bool

@@ -1,0 +1,112 @@
+"""SQLAlchemy table definitions: the one schema for SQLite and PostgreSQL.
+
+Times are stored as unix seconds in double-precision columns so that a number recomputed after a
+restart is bit-for-bit the number served before it (both SQLite REAL and PostgreSQL DOUBLE
+PRECISION round-trip a Python float exactly).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("algorithm", String(50), nullable=False),
+    Column("dataset", String(50), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_trained_at", Float, nullable=True),
+    Column("deployed_at", Float, nullable=True),
+    Column("validation_accuracy", Float, nullable=True),
+    Column("feature_names", JSON, nullable=True),
+    Column("classes", JSON, nullable=True),
+    Column("feature_means", JSON, nullable=True),
+    Column("feature_stds", JSON, nullable=True),
+    Column("artifact_path", String(255), nullable=True),
+    Column("artifact_sha256", String(64), nullable=True),
+    Column("artifact_trusted_types", JSON, nullable=True),
+    UniqueConstraint("name", "version", name="uq_models_name_version"),
+    # At most one row may be active: the database itself refuses a second one.
+    Index(
+        "uq_models_one_active",
+        "status",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
+)
+
+training_jobs = Table(
+    "training_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False, index=True),
+    Column("state", String(20), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False, index=True),
+    Column("deployed_at", Float, nullable=False),
+    Column("replaced_at", Float, nullable=True),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    # id is the arrival order, which the ring buffers are rebuilt in after a restart.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("prediction_id", String(32), nullable=False, unique=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("input_hash", String(32), nullable=True),
+    Column("features", JSON, nullable=True),
+    Column("prediction", JSON, nullable=True),
+    Column("probabilities", JSON, nullable=True),
+    Column("top_probability", Float, nullable=True),
+    Column("latency_ms", Float, nullable=False),
+    Column("label", JSON, nullable=True),
+    Column("labelled_at", Float, nullable=True),
+    Column("correct", Boolean, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_predictions_model_ts", "model_id", "ts"),
+    Index("ix_predictions_model_id_id", "model_id", "id"),
+)
