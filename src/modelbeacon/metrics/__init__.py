@@ -1,0 +1,29 @@
+"""Live metrics of deployed models: pure Python, no I/O, no asyncio.
+
+The hot path is ``ModelMonitor.record_call`` (a few O(1) updates per prediction); everything
+that sorts or scans runs in ``ModelMonitor.evaluate``/``snapshot``. Definitions of every
+number: DESIGN.md section 3 and ``modelbeacon.metrics.trend``.
+"""
+
+from modelbeacon.metrics.drift import FeatureReference
+from modelbeacon.metrics.health import Health, HealthPolicy
+from modelbeacon.metrics.latency import LatencyPercentiles
+from modelbeacon.metrics.monitor import ModelMonitor
+from modelbeacon.metrics.records import LabelledOutcome, PredictionRecord, StatusTransition
+from modelbeacon.metrics.snapshot import MetricsSnapshot, iso_utc
+from modelbeacon.metrics.trend import TREND_METRICS, Trend
+
+__all__ = [
+    "TREND_METRICS",
+    "FeatureReference",
+    "Health",
+    "HealthPolicy",
+    "LabelledOutcome",
+    "LatencyPercentiles",
+    "MetricsSnapshot",
+    "ModelMonitor",
+    "PredictionRecord",
+    "StatusTransition",
+    "Trend",
+    "iso_utc",
+]

@@ -1,0 +1,148 @@
+"""The recent predict calls of one model, in arrival order."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from itertools import islice
+
+from modelbeacon.metrics.records import PredictionRecord
+
+
+class CallHistory:
+    """Ring buffers over the recent calls, updated in O(1) per call.
+
+    - the calls ring: whether each of the last ``size`` calls failed (error rate);
+    - the successes ring: the last ``size`` successful records (latency, drift, ``lookup``);
+    - the estimate window: the last ``estimate_size`` top-class probabilities of successes
+      that had one (estimated accuracy).
+
+    Prediction ids are assumed unique; if one is reused, ``lookup`` finds the newest record.
+    """
+
+    __slots__ = (
+        "_by_id", "_errors", "_failed", "_probabilities", "_successes", "estimate_size", "size",
+    )  # fmt: skip
+
+    def __init__(self, size: int, estimate_size: int) -> None:
+        if size < 1 or estimate_size < 1:
+            raise ValueError("history sizes must be >= 1")
+        self.size = size
+        self.estimate_size = estimate_size
+        self._failed: deque[bool] = deque(maxlen=size)
+        self._errors = 0
+        self._successes: deque[PredictionRecord] = deque(maxlen=size)
+        self._by_id: dict[str, PredictionRecord] = {}
+        self._probabilities: deque[float] = deque(maxlen=estimate_size)
+
+    @classmethod
+    def of(cls, size: int, estimate_size: int, calls: Sequence[PredictionRecord]) -> CallHistory:
+        """A history as if ``calls`` (oldest first) had been added one by one."""
+        history = cls(size, estimate_size)
+        history._failed.extend(call.error is not None for call in calls[-size:])
+        history._errors = sum(history._failed)
+        successes = [call for call in calls if call.error is None]
+        history._successes.extend(successes[-size:])
+        history._by_id = {record.prediction_id: record for record in history._successes}
+        history._probabilities.extend(
+            record.top_probability for record in successes if record.top_probability is not None
+        )
+        return history
+
+    def add(self, record: PredictionRecord) -> bool:
+        """Append one call; ``True`` if the error rate may have changed.
+
+        It cannot have changed while the ring held no failure before and after (it stays 0),
+        which lets the caller skip re-judging health on the common all-success path.
+        """
+        failed_ring = self._failed
+        evicted_failure = len(failed_ring) == self.size and failed_ring[0]
+        failed = record.error is not None
+        failed_ring.append(failed)
+        if evicted_failure:
+            self._errors -= 1
+        if failed:
+            self._errors += 1
+            return True
+        successes = self._successes
+        by_id = self._by_id
+        if len(successes) == self.size:
+            oldest = successes[0]
+            # A reused id maps to its newest record, which must survive this eviction.
+            if by_id.get(oldest.prediction_id) is oldest:
+                del by_id[oldest.prediction_id]
+        successes.append(record)
+        by_id[record.prediction_id] = record
+        if record.top_probability is not None:
+            self._probabilities.append(record.top_probability)
+        return evicted_failure or self._errors > 0
+
+    def lookup(self, prediction_id: str) -> PredictionRecord | None:
+        """The successful call ``prediction_id`` if it is still in the successes ring."""
+        return self._by_id.get(prediction_id)
+
+    @property
+    def error_rate(self) -> float | None:
+        """Failed / all over the calls ring; ``None`` before the first call."""
+        calls = len(self._failed)
+        return self._errors / calls if calls else None
+
+    def failed_flags(self) -> list[bool]:
+        """Whether each call of the ring failed, oldest first."""
+        return list(self._failed)
+
+    def successes(self) -> Iterator[PredictionRecord]:
+        """The successful records of the ring, oldest first."""
+        return iter(self._successes)
+
+    def latencies(self) -> list[float]:
+        """Latencies of the successes ring, oldest first."""
+        return [record.latency_ms for record in self._successes]
+
+    def probabilities(self) -> list[float]:
+        """The estimate window, oldest first."""
+        return list(self._probabilities)
+
+    def recent_features(self, count: int, width: int) -> list[tuple[float, ...]]:
+        """Feature vectors of the last ``count`` successes, oldest first.
+
+        Records without features, or with other than ``width`` of them, are left out: they
+        cannot be compared feature by feature.
+        """
+        vectors = [
+            record.features
+            for record in islice(reversed(self._successes), count)
+            if record.features is not None and len(record.features) == width
+        ]
+        vectors.reverse()
+        return vectors
+
+    def recompute_check(self) -> list[str]:
+        """Re-derive the error count, the id index and the estimate window's newest part
+        from the rings; fix and describe each mismatch.
+        """
+        found: list[str] = []
+        errors = sum(self._failed)
+        if errors != self._errors:
+            found.append(f"error count {self._errors} != recomputed {errors}")
+            self._errors = errors
+        by_id = {record.prediction_id: record for record in self._successes}
+        if by_id.keys() != self._by_id.keys() or any(
+            self._by_id[key] is not record for key, record in by_id.items()
+        ):
+            found.append("prediction id index did not match the successes ring")
+            self._by_id = by_id
+        # The estimate window may reach back past the ring, so only its newest part, the one
+        # the ring still holds, can be checked.
+        window = self._probabilities
+        from_ring = [
+            record.top_probability
+            for record in self._successes
+            if record.top_probability is not None
+        ][-self.estimate_size :]
+        kept = list(window)
+        if from_ring and kept[-len(from_ring) :] != from_ring:
+            found.append("estimated-accuracy window did not match the successes ring")
+            older = kept[: max(0, len(kept) - len(from_ring))]
+            self._probabilities = deque(older + from_ring, maxlen=self.estimate_size)
+        return found

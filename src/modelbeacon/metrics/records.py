@@ -1,0 +1,64 @@
+"""The events a ``ModelMonitor`` consumes and emits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from modelbeacon.metrics.health import Health
+
+
+@dataclass(slots=True)
+class PredictionRecord:
+    """One predict call as the monitor sees it.
+
+    ``error`` not ``None`` marks a failed call: it counts in the error rate only. ``label`` is
+    the true label when known (given inline with the request, or set later by
+    ``ModelMonitor.record_label``); the record is mutable for that reason alone. Numbers must
+    be finite; ``timestamp`` is wall-clock unix seconds.
+    """
+
+    prediction_id: str
+    timestamp: float
+    latency_ms: float
+    prediction: Any = None
+    top_probability: float | None = None
+    features: tuple[float, ...] | None = None
+    label: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledOutcome:
+    """Whether a labelled prediction was right, keyed by the *prediction's* timestamp.
+
+    ``(timestamp, prediction_id)`` orders the accuracy window, so a late label lands where its
+    prediction was made, not where the label arrived.
+    """
+
+    timestamp: float
+    prediction_id: str
+    correct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatusTransition:
+    """A change of a model's effective status or health (the ``model_status_change`` body)."""
+
+    model_id: str
+    old_status: str
+    new_status: str
+    old_health: Health
+    new_health: Health
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``model_status_change`` fields of docs/PAYLOADS.md (without type/timestamp)."""
+        return {
+            "model_id": self.model_id,
+            "old_status": self.old_status,
+            "new_status": self.new_status,
+            "old_health": self.old_health,
+            "new_health": self.new_health,
+            "reason": self.reason,
+        }

@@ -1,0 +1,138 @@
+"""A model's effective status and health, and the transitions between them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from modelbeacon.metrics.health import Health, HealthPolicy, combine_health
+from modelbeacon.metrics.records import StatusTransition
+
+
+class StatusTracker:
+    """Holds the latest health inputs and emits one transition per change of (status, health).
+
+    The effective status is ``degraded`` while the lifecycle status is ``active`` and health is
+    ``critical``, else the lifecycle status. Inputs are set with ``set_*`` (each returns whether
+    its part of health changed, so a caller can skip ``settle`` when nothing did); ``settle``
+    recombines and returns the transition, if any, after the pending ones. Transitions that a
+    caller could not hand out yet are parked with ``defer`` and returned by the next
+    ``settle``/``take_pending``.
+    """
+
+    #: Lifecycle statuses a service may set; ``degraded`` is derived, never set.
+    BASE_STATUSES: ClassVar[frozenset[str]] = frozenset(
+        {"ready", "active", "inactive", "training", "failed"}
+    )
+
+    __slots__ = (
+        "_accuracy", "_accuracy_part", "_base_status", "_error_part", "_error_rate", "_health",
+        "_labelled", "_latency_p95", "_latency_part", "_pending", "_status", "model_id",
+        "policy",
+    )  # fmt: skip
+
+    def __init__(self, model_id: str, policy: HealthPolicy, base_status: str) -> None:
+        """Start with no data: health ``unknown``, no transition. ``ValueError`` for an
+        unknown ``base_status``.
+        """
+        self._check(base_status)
+        self.model_id = model_id
+        self.policy = policy
+        self._base_status = base_status
+        self._accuracy: float | None = None
+        self._labelled = 0
+        self._latency_p95: float | None = None
+        self._error_rate: float | None = None
+        self._accuracy_part: Health = "unknown"
+        self._latency_part: Health = "healthy"
+        self._error_part: Health = "healthy"
+        self._health: Health = "unknown"
+        self._status = base_status
+        self._pending: list[StatusTransition] = []
+
+    @property
+    def base_status(self) -> str:
+        return self._base_status
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    @property
+    def latency_p95(self) -> float | None:
+        """The p95 latency health is judged on (the last one set)."""
+        return self._latency_p95
+
+    def set_accuracy(self, accuracy: float | None, labelled: int) -> bool:
+        self._accuracy, self._labelled = accuracy, labelled
+        part = self.policy.accuracy_health(accuracy, labelled)
+        changed = part != self._accuracy_part
+        self._accuracy_part = part
+        return changed
+
+    def set_latency_p95(self, latency_p95_ms: float | None) -> bool:
+        self._latency_p95 = latency_p95_ms
+        part = self.policy.latency_health(latency_p95_ms)
+        changed = part != self._latency_part
+        self._latency_part = part
+        return changed
+
+    def set_error_rate(self, error_rate: float | None) -> bool:
+        self._error_rate = error_rate
+        part = self.policy.error_health(error_rate)
+        changed = part != self._error_part
+        self._error_part = part
+        return changed
+
+    def set_base_status(self, status: str) -> bool:
+        """Set the lifecycle status; ``ValueError`` outside ``BASE_STATUSES``."""
+        self._check(status)
+        changed = status != self._base_status
+        self._base_status = status
+        return changed
+
+    def settle(self, *, lifecycle_changed: bool = False) -> list[StatusTransition]:
+        """Recombine health and status: pending transitions, plus one if either changed."""
+        old_status, old_health = self._status, self._health
+        self._recombine()
+        transitions = self.take_pending()
+        if self._status != old_status or self._health != old_health:
+            reason = self.policy.reason(
+                self._accuracy, self._labelled, self._latency_p95, self._error_rate
+            )
+            if lifecycle_changed:
+                reason = f"lifecycle status set to '{self._base_status}'; {reason}"
+            transitions.append(
+                StatusTransition(
+                    self.model_id, old_status, self._status, old_health, self._health, reason
+                )
+            )
+        return transitions
+
+    def settle_silently(self) -> None:
+        """Recombine without emitting anything (a restored monitor starts where it was)."""
+        self._recombine()
+
+    def defer(self, transitions: list[StatusTransition]) -> None:
+        """Park ``transitions`` to be returned, in order, before any later one."""
+        self._pending = transitions + self._pending
+
+    def take_pending(self) -> list[StatusTransition]:
+        pending = self._pending
+        if not pending:
+            return []
+        self._pending = []
+        return pending
+
+    def _recombine(self) -> None:
+        self._health = combine_health(self._accuracy_part, self._latency_part, self._error_part)
+        degraded = self._base_status == "active" and self._health == "critical"
+        self._status = "degraded" if degraded else self._base_status
+
+    def _check(self, status: str) -> None:
+        if status not in self.BASE_STATUSES:
+            allowed = ", ".join(sorted(self.BASE_STATUSES))
+            raise ValueError(f"unknown lifecycle status {status!r}; expected one of {allowed}")
