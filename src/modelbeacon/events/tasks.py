@@ -1,0 +1,22 @@
+"""Stopping background tasks without swallowing the caller's own cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it has finished.
+
+    The task's ``CancelledError`` is absorbed, but if the *calling* task is itself being
+    cancelled the error is re-raised, so a shutdown is never turned into a normal return.
+    Any other exception of the task propagates: it is a bug, not a way of stopping.
+    """
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
