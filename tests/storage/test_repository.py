@@ -144,3 +144,16 @@ def test_delete_older_than_removes_in_batches(database: Database) -> None:
     assert repo.delete_older_than(7.0, batch_size=4) == 3
     assert repo.delete_older_than(7.0, batch_size=4) == 0
     assert sorted(r.ts for r in repo.recent(model.id, 100)) == [7.0, 8.0, 9.0]
+
+
+def test_restore_window_reaches_back_past_errors_for_enough_successes(database: Database) -> None:
+    models = ModelRepository(database)
+    model, _ = models.create_for_training("a", "iris", "sgd", {}, 1.0)
+    repo = PredictionRepository(database)
+    rows = [_row(f"s{i}", model.id, float(i)) for i in range(5)]
+    rows += [_row(f"e{i}", model.id, 5.0 + i, error="boom") for i in range(3)]
+    repo.write(rows, [])
+    window = repo.restore_window(model.id, 3)
+    # The newest 3 calls are all errors; the newest 3 successes start at s2.
+    assert [r.prediction_id for r in window] == ["s2", "s3", "s4", "e0", "e1", "e2"]
+    assert repo.restore_window(model.id + 1, 3) == []

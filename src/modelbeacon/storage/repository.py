@@ -13,7 +13,18 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from modelbeacon.errors import ConflictError, UnavailableError
@@ -267,6 +278,30 @@ class PredictionRepository:
                 .where(predictions.c.model_id == model_id)
                 .order_by(predictions.c.id.desc())
                 .limit(limit)
+            )
+            return [_prediction(r) for r in rows]
+
+    def restore_window(self, model_id: int, size: int) -> list[PredictionRow]:
+        """Calls oldest first, reaching back far enough to hold both the newest ``size`` calls
+        and the newest ``size`` successful ones, so errors never shrink the latency window."""
+        with self._db.transaction() as conn:
+            starts = []
+            for condition in (true(), predictions.c.error.is_(None)):
+                newest = (
+                    select(predictions.c.id)
+                    .where(predictions.c.model_id == model_id, condition)
+                    .order_by(predictions.c.id.desc())
+                    .limit(size)
+                    .subquery()
+                )
+                starts.append(conn.execute(select(func.min(newest.c.id))).scalar_one())
+            present = [start for start in starts if start is not None]
+            if not present:
+                return []
+            rows = conn.execute(
+                select(predictions)
+                .where(predictions.c.model_id == model_id, predictions.c.id >= min(present))
+                .order_by(predictions.c.id)
             )
             return [_prediction(r) for r in rows]
 

@@ -1,0 +1,55 @@
+"""Live numbers: per model, the active model, the whole system; liveness; client config."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+
+from modelbeacon import __version__
+from modelbeacon.api.deps import ServicesDep
+from modelbeacon.api.schemas import (
+    ActiveStatus,
+    ClientConfig,
+    Health,
+    RealtimeMetrics,
+    SystemOverview,
+)
+from modelbeacon.errors import UnavailableError
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/health", response_model=Health)
+async def health(services: ServicesDep) -> Any:
+    """Liveness plus readiness of the database and the event bus (503 when one is down)."""
+    try:
+        await asyncio.to_thread(services.database.ping)
+    except UnavailableError as exc:
+        raise UnavailableError(
+            "the database is not reachable", details={"database": exc.message}
+        ) from exc
+    return {"status": "ok", "database": "ok", "bus": "ok", "version": __version__}
+
+
+@router.get("/config", response_model=ClientConfig)
+async def client_config(services: ServicesDep) -> dict[str, Any]:
+    """Thresholds and intervals, so the dashboard colours numbers as the server judges them."""
+    s = services.settings
+    return {name: getattr(s, name) for name in ClientConfig.model_fields}
+
+
+@router.get("/models/active/status", response_model=ActiveStatus)
+async def active_status(services: ServicesDep) -> dict[str, Any]:
+    return services.monitoring.active_status()
+
+
+@router.get("/models/{model_id}/metrics/realtime", response_model=RealtimeMetrics)
+async def realtime_metrics(model_id: int, services: ServicesDep) -> dict[str, Any]:
+    return services.monitoring.realtime(model_id)
+
+
+@router.get("/monitoring/system", response_model=SystemOverview)
+async def system_overview(services: ServicesDep) -> dict[str, Any]:
+    return services.monitoring.system()

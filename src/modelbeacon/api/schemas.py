@@ -1,0 +1,204 @@
+"""Request and response bodies of the REST contract (DESIGN.md section 4, docs/PAYLOADS.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
+
+FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Features = list[FiniteFloat] | dict[str, FiniteFloat]
+Label = StrictInt | StrictStr
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainRequest(_Strict):
+    name: str = Field(min_length=1, max_length=100, examples=["iris-lr"])
+    dataset: str = Field(examples=["iris"])
+    algorithm: str = Field(examples=["logistic_regression"])
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainAccepted(BaseModel):
+    job_id: str
+    model_id: str
+
+
+class PredictRequest(_Strict):
+    features: Features = Field(examples=[[5.1, 3.5, 1.4, 0.2]])
+    label: Label | None = None
+
+
+class BatchPredictRequest(_Strict):
+    instances: list[Features] = Field(min_length=1)
+    labels: list[Label | None] | None = None
+
+
+def _predict_kind(body: Any) -> str:
+    return "batch" if isinstance(body, dict) and "instances" in body else "single"
+
+
+PredictBody = Annotated[
+    Annotated[PredictRequest, Tag("single")] | Annotated[BatchPredictRequest, Tag("batch")],
+    Discriminator(_predict_kind),
+]
+
+
+class FeedbackRequest(_Strict):
+    label: Label
+
+
+class Prediction(BaseModel):
+    prediction_id: str
+    prediction: Any
+    probabilities: dict[str, float] | None = None
+    model_id: str
+    model_version: int
+    latency_ms: float
+    timestamp: str
+    label: Any = None
+
+
+class BatchPrediction(BaseModel):
+    predictions: list[Prediction]
+
+
+class Feedback(BaseModel):
+    prediction_id: str
+    model_id: str
+    label: Any
+    prediction: Any
+    correct: bool
+    created: bool
+
+
+class Model(BaseModel):
+    id: str
+    name: str
+    version: int
+    algorithm: str
+    dataset: str
+    params: dict[str, Any]
+    status: str
+    health: str
+    created_at: str
+    last_trained_at: str | None
+    deployed_at: str | None
+    validation_accuracy: float | None
+    total_predictions: int
+    feature_names: list[str]
+    classes: list[Any]
+    error: str | None
+
+
+class Job(BaseModel):
+    job_id: str
+    model_id: str
+    state: Literal["queued", "running", "completed", "failed"]
+    stage: str
+    progress: float
+    details: str
+    error: str | None
+    created_at: str
+    finished_at: str | None
+
+
+class Latency(BaseModel):
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+class RealtimeMetrics(BaseModel):
+    model_id: str
+    status: str
+    model_health: str
+    total_predictions: int
+    predictions_per_minute: int
+    current_accuracy: float | None
+    accuracy_window: int
+    estimated_accuracy: float | None
+    latency_ms: Latency
+    error_rate: float | None
+    drift_score: float | None
+    uptime_seconds: float | None
+    trend: dict[str, Literal["up", "down", "flat"]]
+    computed_at: str
+
+
+class LoggedPrediction(BaseModel):
+    prediction_id: str
+    model_id: str
+    model_version: int
+    timestamp: str
+    input_hash: str | None
+    features: list[float] | None
+    prediction: Any
+    probabilities: dict[str, float] | None
+    latency_ms: float
+    label: Any
+    labelled_at: str | None
+    error: str | None
+
+
+class PredictionHistory(BaseModel):
+    model_id: str
+    predictions: list[LoggedPrediction]
+
+
+class ActiveStatus(BaseModel):
+    active_model: Model | None
+    status: str | None
+    health: str | None
+    uptime_seconds: float | None
+    metrics: RealtimeMetrics | None
+
+
+class SystemStatus(BaseModel):
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float
+    active_connections: int
+    system_health: str
+
+
+class RealTimeSummary(BaseModel):
+    predictions_per_minute: int
+    live_accuracy: float | None
+    accuracy_window: int
+    estimated_accuracy: float | None
+    latency_ms: Latency | None
+    error_rate: float | None
+    total_predictions: int
+    model_health: str | None
+    model_uptime: str | None
+
+
+class SystemOverview(BaseModel):
+    active_model: Model | None
+    system_status: SystemStatus
+    real_time_metrics: RealTimeSummary
+    timestamp: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str
+    bus: str
+    version: str
+
+
+class ClientConfig(BaseModel):
+    accuracy_warning: float
+    accuracy_critical: float
+    min_labelled: int
+    latency_p95_warning_ms: float
+    latency_p95_critical_ms: float
+    error_rate_warning: float
+    error_rate_critical: float
+    system_interval: float
+    metrics_interval: float
+    prediction_interval: float

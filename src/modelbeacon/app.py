@@ -1,0 +1,158 @@
+"""``create_app(settings)``: the one composition root.
+
+Everything with state (engine, repositories, log writer, catalog, services, event bus) is built
+in the lifespan from ``Settings`` and torn down in reverse order, so tests can build as many
+independent apps as they like and nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from modelbeacon import __version__
+from modelbeacon.api import models, monitoring, predictions
+from modelbeacon.api.deps import require_api_key
+from modelbeacon.api.errors import install_error_handlers
+from modelbeacon.api.limits import BodySizeLimit
+from modelbeacon.events import EVENTS_CHANNEL, BusPublisher, create_bus
+from modelbeacon.metrics import HealthPolicy
+from modelbeacon.registry import ArtifactStore
+from modelbeacon.services.catalog import ModelCatalog
+from modelbeacon.services.clock import Clock, system_clock
+from modelbeacon.services.container import Services
+from modelbeacon.services.deployment import DeploymentService
+from modelbeacon.services.feedback import FeedbackService
+from modelbeacon.services.monitoring import MonitoringService, StatusAnnouncer, SystemProbe
+from modelbeacon.services.prediction import PredictionService
+from modelbeacon.services.training import TrainingService
+from modelbeacon.settings import Settings
+from modelbeacon.storage.database import create_db_engine, migrate
+from modelbeacon.storage.log_writer import LogWriter
+from modelbeacon.storage.repository import (
+    Database,
+    JobRepository,
+    ModelRepository,
+    PredictionRepository,
+)
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).with_name("web")
+
+
+def health_policy(settings: Settings) -> HealthPolicy:
+    return HealthPolicy(
+        accuracy_warning=settings.accuracy_warning,
+        accuracy_critical=settings.accuracy_critical,
+        min_labelled=settings.min_labelled,
+        latency_p95_warning_ms=settings.latency_p95_warning_ms,
+        latency_p95_critical_ms=settings.latency_p95_critical_ms,
+        error_rate_warning=settings.error_rate_warning,
+        error_rate_critical=settings.error_rate_critical,
+    )
+
+
+@asynccontextmanager
+async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    """Build, start and finally stop every stateful part, in dependency order."""
+    async with AsyncExitStack() as stack:
+        engine = create_db_engine(settings.database_url)
+        stack.callback(engine.dispose)
+        await asyncio.to_thread(migrate, engine)
+        database = Database(engine)
+        model_repo = ModelRepository(database)
+        job_repo = JobRepository(database)
+        prediction_repo = PredictionRepository(database)
+        interrupted = await asyncio.to_thread(model_repo.fail_interrupted, clock())
+        if interrupted:
+            logger.warning("marked %d interrupted training job(s) as failed", interrupted)
+
+        bus = create_bus(settings.redis_url)
+        await stack.enter_async_context(bus)
+        publisher = await stack.enter_async_context(BusPublisher(bus, EVENTS_CHANNEL).running())
+        announcer = StatusAnnouncer(publisher)
+
+        catalog = ModelCatalog(
+            model_repo,
+            prediction_repo,
+            ArtifactStore(settings.artifact_dir),
+            health_policy(settings),
+            clock,
+        )
+        await asyncio.to_thread(catalog.load)
+
+        writer = LogWriter(
+            prediction_repo,
+            flush_interval=settings.log_flush_interval,
+            flush_rows=settings.log_flush_rows,
+        )
+        await stack.enter_async_context(writer.running())
+        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="modelbeacon-predict")
+        stack.callback(executor.shutdown, wait=True)
+
+        training = TrainingService(
+            catalog,
+            model_repo,
+            job_repo,
+            settings.artifact_dir,
+            publisher,
+            clock,
+            settings.training_workers,
+        )
+        await stack.enter_async_context(training.running())
+        yield Services(
+            settings=settings,
+            database=database,
+            bus=bus,
+            predictions=prediction_repo,
+            writer=writer,
+            catalog=catalog,
+            training=training,
+            deployment=DeploymentService(catalog, model_repo, announcer, publisher, clock),
+            prediction=PredictionService(
+                catalog, writer, announcer, executor, clock, settings.max_batch_size
+            ),
+            feedback=FeedbackService(catalog, prediction_repo, writer, announcer, clock),
+            monitoring=MonitoringService(
+                catalog, announcer, SystemProbe(settings.artifact_dir), clock, lambda: 0
+            ),
+        )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """A modelbeacon ASGI app; its lifespan owns every resource."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with build_services(settings, clock) as services:
+            app.state.services = services
+            yield
+
+    app = FastAPI(
+        title="modelbeacon",
+        version=__version__,
+        summary="Train, deploy and serve scikit-learn models, and see live how they are doing.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (monitoring.router, models.router, predictions.router):
+        app.include_router(router, prefix="/api", dependencies=[Depends(require_api_key)])
+    if (WEB_DIR / "index.html").exists():
+        app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def dashboard() -> FileResponse:
+            return FileResponse(WEB_DIR / "index.html")
+
+    return app

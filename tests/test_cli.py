@@ -1,0 +1,56 @@
+"""The ``modelbeacon`` command as a user runs it (subprocesses, real SQLite)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "modelbeacon", *args],
+        cwd=cwd, env=clean, capture_output=True, text=True, timeout=180,
+    )
+
+
+def test_train_shows_progress_and_registers_the_model(tmp_path: Path) -> None:
+    result = run_cli(
+        ["train", "--name", "iris-rf", "--dataset", "iris", "--algorithm", "random_forest",
+         "--params", '{"n_estimators": 60}'],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fitting" in result.stderr and "trees" in result.stderr
+    assert "validation accuracy" in result.stderr
+    # The default SQLite database in the working directory holds the ready model.
+    assert (tmp_path / "modelbeacon.db").exists()
+    again = run_cli(["train", "--name", "iris-rf", "--algorithm", "sgd"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "(model 2" in again.stderr
+
+
+def test_train_refuses_bad_input_with_a_message_and_exit_code(tmp_path: Path) -> None:
+    bad_algorithm = run_cli(["train", "--name", "x", "--algorithm", "xgboost"], tmp_path)
+    assert bad_algorithm.returncode == 1
+    assert "xgboost" in bad_algorithm.stderr and "logistic_regression" in bad_algorithm.stderr
+    bad_json = run_cli(["train", "--name", "x", "--params", "{oops"], tmp_path)
+    assert bad_json.returncode == 2 and "--params" in bad_json.stderr
+    bad_setting = run_cli(["serve"], tmp_path, MODELBEACON_PORT="99999")
+    assert bad_setting.returncode == 2 and "port" in bad_setting.stderr
+
+
+def test_serve_refuses_a_public_bind_without_api_keys(tmp_path: Path) -> None:
+    result = run_cli(["serve", "--host", "0.0.0.0"], tmp_path)
+    assert result.returncode == 2
+    assert "API_KEYS" in result.stderr
+    with pytest.raises(httpx.TransportError):
+        httpx.get("http://127.0.0.1:1/", timeout=0.5)
