@@ -19,11 +19,11 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from modelbeacon import __version__
-from modelbeacon.api import models, monitoring, predictions
+from modelbeacon.api import models, monitoring, predictions, ws
 from modelbeacon.api.deps import require_api_key
 from modelbeacon.api.errors import install_error_handlers
 from modelbeacon.api.limits import BodySizeLimit
-from modelbeacon.events import EVENTS_CHANNEL, BusPublisher, create_bus
+from modelbeacon.events import EVENTS_CHANNEL, BusPublisher, EventHub, create_bus
 from modelbeacon.metrics import HealthPolicy
 from modelbeacon.registry import ArtifactStore
 from modelbeacon.services.catalog import ModelCatalog
@@ -31,9 +31,12 @@ from modelbeacon.services.clock import Clock, system_clock
 from modelbeacon.services.container import Services
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
+from modelbeacon.services.live import LiveFeed
 from modelbeacon.services.monitoring import MonitoringService, StatusAnnouncer, SystemProbe
+from modelbeacon.services.pipeline import PipelineReporter
 from modelbeacon.services.prediction import PredictionService
 from modelbeacon.services.training import TrainingService
+from modelbeacon.services.upkeep import Upkeep
 from modelbeacon.settings import Settings
 from modelbeacon.storage.database import create_db_engine, migrate
 from modelbeacon.storage.log_writer import LogWriter
@@ -78,16 +81,15 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
 
         bus = create_bus(settings.redis_url)
         await stack.enter_async_context(bus)
+        hub = EventHub(queue_size=settings.ws_queue_size)
+        await stack.enter_async_context(hub.running(bus, EVENTS_CHANNEL))
         publisher = await stack.enter_async_context(BusPublisher(bus, EVENTS_CHANNEL).running())
         announcer = StatusAnnouncer(publisher)
 
         catalog = ModelCatalog(
-            model_repo,
-            prediction_repo,
-            ArtifactStore(settings.artifact_dir),
-            health_policy(settings),
-            clock,
-        )
+            model_repo, prediction_repo, ArtifactStore(settings.artifact_dir),
+            health_policy(settings), clock,
+        )  # fmt: skip
         await asyncio.to_thread(catalog.load)
 
         writer = LogWriter(
@@ -100,19 +102,27 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         stack.callback(executor.shutdown, wait=True)
 
         training = TrainingService(
-            catalog,
-            model_repo,
-            job_repo,
-            settings.artifact_dir,
-            publisher,
-            clock,
+            catalog, model_repo, job_repo, settings.artifact_dir, publisher, clock,
             settings.training_workers,
-        )
+        )  # fmt: skip
         await stack.enter_async_context(training.running())
+
+        probe = SystemProbe(settings.artifact_dir, settings.memory_limit_mb)
+        monitoring = MonitoringService(
+            catalog, announcer, publisher, probe, clock, lambda: hub.active_connections
+        )
+        await stack.enter_async_context(
+            LiveFeed(catalog, monitoring, publisher, settings).running()
+        )
+        upkeep = await stack.enter_async_context(
+            Upkeep(catalog, monitoring, prediction_repo, writer, probe, settings, clock).running()
+        )
         yield Services(
             settings=settings,
             database=database,
             bus=bus,
+            publisher=publisher,
+            hub=hub,
             predictions=prediction_repo,
             writer=writer,
             catalog=catalog,
@@ -122,9 +132,8 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
                 catalog, writer, announcer, executor, clock, settings.max_batch_size
             ),
             feedback=FeedbackService(catalog, prediction_repo, writer, announcer, clock),
-            monitoring=MonitoringService(
-                catalog, announcer, SystemProbe(settings.artifact_dir), clock, lambda: 0
-            ),
+            monitoring=monitoring,
+            pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
         )
 
 
@@ -148,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (monitoring.router, models.router, predictions.router):
         app.include_router(router, prefix="/api", dependencies=[Depends(require_api_key)])
+    app.include_router(ws.router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     log_flush_rows: int = Field(500, ge=1)
     training_workers: int = Field(1, ge=1)
 
+    ws_send_timeout: float = Field(5.0, gt=0)
+    ws_queue_size: int = Field(256, ge=16)
+    upkeep_interval: float = Field(30.0, gt=0)
+    retention_interval: float = Field(3600.0, gt=0)
+    memory_limit_mb: int = Field(2048, ge=64)
+
     feature_realtime_metrics: bool = True
     feature_prediction_events: bool = True
 

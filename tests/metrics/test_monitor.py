@@ -186,3 +186,16 @@ def test_monitor_restore_without_data_is_a_fresh_monitor() -> None:
     fresh = ModelMonitor("m", POLICY, base_status="active", deployed_at=5.0, total_predictions=42)
     assert restored.snapshot(10.0) == fresh.snapshot(10.0)
     assert restored.status == "active" and restored.health == "unknown"
+
+
+def test_newest_returns_the_latest_successes_oldest_first() -> None:
+    monitor = ModelMonitor("m", HealthPolicy())
+    for i in range(30):
+        error = "boom" if i % 10 == 9 else None
+        monitor.record_call(
+            PredictionRecord(prediction_id=f"p{i}", timestamp=float(i), latency_ms=1.0,
+                             prediction=0, error=error)
+        )
+    assert [r.prediction_id for r in monitor.newest(3)] == ["p26", "p27", "p28"]
+    assert len(monitor.newest(100)) == 27
+    assert monitor.newest(0) == []

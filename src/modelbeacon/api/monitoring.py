@@ -36,8 +36,7 @@ async def health(services: ServicesDep) -> Any:
 @router.get("/config", response_model=ClientConfig)
 async def client_config(services: ServicesDep) -> dict[str, Any]:
     """Thresholds and intervals, so the dashboard colours numbers as the server judges them."""
-    s = services.settings
-    return {name: getattr(s, name) for name in ClientConfig.model_fields}
+    return services.client_config()
 
 
 @router.get("/models/active/status", response_model=ActiveStatus)
@@ -52,4 +51,4 @@ async def realtime_metrics(model_id: int, services: ServicesDep) -> dict[str, An
 
 @router.get("/monitoring/system", response_model=SystemOverview)
 async def system_overview(services: ServicesDep) -> dict[str, Any]:
-    return services.monitoring.system()
+    return {**services.monitoring.system(), "pipeline": services.pipeline.report()}

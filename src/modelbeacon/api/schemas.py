@@ -127,6 +127,7 @@ class RealtimeMetrics(BaseModel):
     uptime_seconds: float | None
     trend: dict[str, Literal["up", "down", "flat"]]
     computed_at: str
+    stale: bool
 
 
 class LoggedPrediction(BaseModel):
@@ -175,12 +176,14 @@ class RealTimeSummary(BaseModel):
     total_predictions: int
     model_health: str | None
     model_uptime: str | None
+    stale: bool
 
 
 class SystemOverview(BaseModel):
     active_model: Model | None
     system_status: SystemStatus
     real_time_metrics: RealTimeSummary
+    pipeline: dict[str, Any]
     timestamp: str
 
 

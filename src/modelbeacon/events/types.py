@@ -19,6 +19,7 @@ MODEL_DEPLOYED: Final = "model_deployed"
 TRAINING_PROGRESS: Final = "training_progress"
 TRAINING_COMPLETED: Final = "training_completed"
 TRAINING_FAILED: Final = "training_failed"
+METRICS_DEGRADED: Final = "metrics_degraded"
 PONG: Final = "pong"
 ERROR: Final = "error"
 
@@ -38,6 +39,7 @@ SERVER_MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
         TRAINING_PROGRESS,
         TRAINING_COMPLETED,
         TRAINING_FAILED,
+        METRICS_DEGRADED,
         PONG,
         ERROR,
     }

@@ -95,6 +95,12 @@ class CallHistory:
         """The successful records of the ring, oldest first."""
         return iter(self._successes)
 
+    def newest(self, count: int) -> list[PredictionRecord]:
+        """The newest ``count`` successful records, oldest of them first."""
+        picked = list(islice(reversed(self._successes), max(count, 0)))
+        picked.reverse()
+        return picked
+
     def latencies(self) -> list[float]:
         """Latencies of the successes ring, oldest first."""
         return [record.latency_ms for record in self._successes]

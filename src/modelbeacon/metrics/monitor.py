@@ -194,6 +194,10 @@ class ModelMonitor:
             health_moved = True
         return tracker.settle() if health_moved else tracker.take_pending()
 
+    def newest(self, count: int) -> list[PredictionRecord]:
+        """The newest ``count`` successful predictions still in the ring, oldest first."""
+        return self._history.newest(count)
+
     def lookup(self, prediction_id: str) -> PredictionRecord | None:
         """The successful call ``prediction_id`` if it is still in the successes ring (O(1))."""
         return self._history.lookup(prediction_id)

@@ -1,19 +1,26 @@
-"""Live numbers for readers: per-model snapshots, the active model, the machine.
+"""Live numbers for readers: per-model snapshots, the active model, the machine, the pipeline.
 
 ``StatusAnnouncer`` is the one place a ``StatusTransition`` becomes a ``model_status_change``
-event, so each transition is announced exactly once.
+event, so each transition is announced exactly once. Snapshots are cached for
+``SNAPSHOT_TTL_SECONDS`` so many readers (REST polls, the push schedules) share one computation;
+the contract allows reads to be that stale, no more. If computing a snapshot fails, the last
+good one is served with ``stale: true`` and a ``metrics_degraded`` event is sent once, until a
+computation succeeds again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from modelbeacon.events.types import MODEL_STATUS_CHANGE
+from modelbeacon.events.types import METRICS_DEGRADED, MODEL_STATUS_CHANGE
 from modelbeacon.metrics import MetricsSnapshot, StatusTransition
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
 from modelbeacon.services.clock import Clock, format_uptime, iso
@@ -21,6 +28,9 @@ from modelbeacon.services.notify import EventSink
 from modelbeacon.services.views import model_view
 
 logger = logging.getLogger(__name__)
+
+SNAPSHOT_TTL_SECONDS = 0.1
+_TIMINGS_KEPT = 200
 
 
 class StatusAnnouncer:
@@ -31,25 +41,9 @@ class StatusAnnouncer:
         for t in transitions:
             logger.info(
                 "model %s: %s/%s -> %s/%s (%s)",
-                t.model_id,
-                t.old_status,
-                t.old_health,
-                t.new_status,
-                t.new_health,
-                t.reason,
-            )
-            self._sink.emit(
-                MODEL_STATUS_CHANGE,
-                {
-                    "model_id": t.model_id,
-                    "old_status": t.old_status,
-                    "new_status": t.new_status,
-                    "old_health": t.old_health,
-                    "new_health": t.new_health,
-                    "reason": t.reason,
-                },
-                model_id=t.model_id,
-            )
+                t.model_id, t.old_status, t.old_health, t.new_status, t.new_health, t.reason,
+            )  # fmt: skip
+            self._sink.emit(MODEL_STATUS_CHANGE, t.as_dict(), model_id=t.model_id)
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -61,15 +55,20 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 class SystemProbe:
-    """CPU, memory and disk of the machine, with a coarse health verdict."""
+    """CPU, memory and disk of the machine, the process RSS, and a coarse health verdict."""
 
     WARNING_PERCENT = 85.0
     CRITICAL_PERCENT = 95.0
 
-    def __init__(self, disk_path: Path) -> None:
+    def __init__(self, disk_path: Path, memory_limit_mb: int) -> None:
         self._disk_path = disk_path
+        self._memory_limit_bytes = memory_limit_mb * 1024 * 1024
+        self._process = psutil.Process()
         # The first cpu_percent(None) call only starts the measurement interval.
         psutil.cpu_percent(interval=None)
+
+    def over_memory_limit(self) -> bool:
+        return bool(self._process.memory_info().rss > self._memory_limit_bytes)
 
     def read(self, active_connections: int) -> dict[str, Any]:
         cpu = psutil.cpu_percent(interval=None)
@@ -78,7 +77,7 @@ class SystemProbe:
         worst = max(cpu, memory, disk)
         if worst >= self.CRITICAL_PERCENT:
             health = "critical"
-        elif worst >= self.WARNING_PERCENT:
+        elif worst >= self.WARNING_PERCENT or self.over_memory_limit():
             health = "warning"
         else:
             health = "healthy"
@@ -91,29 +90,90 @@ class SystemProbe:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ComputeStats:
+    last_ms: float | None
+    p95_ms: float | None
+    computations: int
+    failures: int
+    degraded: bool
+
+
 class MonitoringService:
     def __init__(
         self,
         catalog: ModelCatalog,
         announcer: StatusAnnouncer,
+        sink: EventSink,
         probe: SystemProbe,
         clock: Clock,
         connection_count: Callable[[], int],
     ) -> None:
         self._catalog = catalog
         self._announcer = announcer
+        self._sink = sink
         self._probe = probe
         self._clock = clock
         self._connection_count = connection_count
+        self._cache: dict[int, tuple[float, MetricsSnapshot]] = {}
+        self._timings: deque[float] = deque(maxlen=_TIMINGS_KEPT)
+        self._computations = 0
+        self._failures = 0
+        self._degraded = False
 
-    def snapshot(self, live: LiveModel) -> MetricsSnapshot:
-        """Fresh numbers for one model; announces any transition the evaluation found."""
-        snapshot, transitions = live.monitor.evaluate(self._clock())
+    def snapshot(self, live: LiveModel) -> tuple[MetricsSnapshot, bool]:
+        """Numbers for one model and whether they are stale (the last good ones).
+
+        Announces any transition the evaluation found. Raises only when the very first
+        computation for a model fails (there are no good numbers to fall back on).
+        """
+        now = time.monotonic()
+        cached = self._cache.get(live.record.id)
+        if cached is not None and now - cached[0] < SNAPSHOT_TTL_SECONDS:
+            return cached[1], False
+        started = time.perf_counter()
+        try:
+            snapshot, transitions = live.monitor.evaluate(self._clock())
+        except Exception:
+            self._failures += 1
+            logger.exception("computing the metrics of model %s failed", live.record.id)
+            if not self._degraded:
+                self._degraded = True
+                self._sink.emit(METRICS_DEGRADED, {"degraded": True, "model_id": live.key})
+            if cached is None:
+                raise
+            return cached[1], True
+        self._timings.append((time.perf_counter() - started) * 1000.0)
+        self._computations += 1
+        if self._degraded:
+            self._degraded = False
+            self._sink.emit(METRICS_DEGRADED, {"degraded": False, "model_id": live.key})
+        self._cache[live.record.id] = (now, snapshot)
         self._announcer.announce(transitions)
-        return snapshot
+        return snapshot, False
+
+    def metrics(self, live: LiveModel) -> dict[str, Any]:
+        """The live-metrics payload of docs/PAYLOADS.md (with ``stale``)."""
+        snapshot, stale = self.snapshot(live)
+        return {**snapshot.as_dict(), "stale": stale}
 
     def realtime(self, model_id: int) -> dict[str, Any]:
-        return self.snapshot(self._catalog.get(model_id)).as_dict()
+        return self.metrics(self._catalog.get(model_id))
+
+    def trim(self) -> None:
+        """Drop cached snapshots (the memory guard calls this when RSS is over the limit)."""
+        self._cache.clear()
+
+    def compute_stats(self) -> ComputeStats:
+        timings = sorted(self._timings)
+        p95 = timings[max(0, -(-95 * len(timings) // 100) - 1)] if timings else None
+        return ComputeStats(
+            last_ms=self._timings[-1] if self._timings else None,
+            p95_ms=p95,
+            computations=self._computations,
+            failures=self._failures,
+            degraded=self._degraded,
+        )
 
     def active_status(self) -> dict[str, Any]:
         if self._catalog.active_id is None:
@@ -125,7 +185,7 @@ class MonitoringService:
                 "metrics": None,
             }
         live = self._catalog.active()
-        metrics = self.snapshot(live).as_dict()
+        metrics = self.metrics(live)
         return {
             "active_model": model_view(live),
             "status": metrics["status"],
@@ -134,8 +194,10 @@ class MonitoringService:
             "metrics": metrics,
         }
 
+    def system_status(self) -> dict[str, Any]:
+        return self._probe.read(self._connection_count())
+
     def system(self) -> dict[str, Any]:
-        status = self._probe.read(self._connection_count())
         active = None
         real_time: dict[str, Any] = {
             "predictions_per_minute": 0,
@@ -147,10 +209,11 @@ class MonitoringService:
             "total_predictions": 0,
             "model_health": None,
             "model_uptime": None,
+            "stale": False,
         }
         if self._catalog.active_id is not None:
             live = self._catalog.active()
-            metrics = self.snapshot(live).as_dict()
+            metrics = self.metrics(live)
             active = model_view(live)
             real_time = {
                 "predictions_per_minute": metrics["predictions_per_minute"],
@@ -162,10 +225,11 @@ class MonitoringService:
                 "total_predictions": metrics["total_predictions"],
                 "model_health": metrics["model_health"],
                 "model_uptime": format_uptime(metrics["uptime_seconds"]),
+                "stale": metrics["stale"],
             }
         return {
             "active_model": active,
-            "system_status": status,
+            "system_status": self.system_status(),
             "real_time_metrics": real_time,
             "timestamp": iso(self._clock()),
         }
