@@ -1,0 +1,264 @@
+/**
+ * The Live System Status page: it keeps what the server said about models (a small store) and
+ * exposes the message handlers that update the panels: Current Model Status, Live Training
+ * Progress, the Real-Time Metrics Grid, the charts and the Models panel. The same handlers
+ * serve the real socket and demo mode. View module: it only touches the DOM under `doc` (via
+ * the panel modules) and the charts it is handed.
+ *
+ * Handlers take the messages of docs/PAYLOADS.md as they are; nothing shown is derived from
+ * other numbers in the browser (predictions/min is the server's `predictions_per_minute`).
+ */
+
+import { MODEL_METRICS } from './config.js';
+import { createConnectionView } from './connection-view.js';
+import { createMetricsGrid } from './metrics-grid.js';
+import { createModelStatusPanel } from './model-status-panel.js';
+import { createModelsPanel } from './models-panel.js';
+import { createTrainingPanel } from './training-panel.js';
+import { parseTimestamp } from './ui-core.js';
+
+/**
+ * @param {Document} doc
+ * @param {object} options
+ * @param {{push: Function}} [options.charts]  see charts.js
+ * @param {() => number} [options.now]  epoch ms for "last trained … ago"
+ * @param {(modelId: string) => void} [options.onUnknownModel]  a message named a model not
+ *   known yet (trained by another client): fetch it and call `upsertModel`.
+ * @param {{onTrain, onDeploy}} options.intents  see models-panel.js
+ */
+export function createDashboard(doc, { charts = null, now = () => Date.now(), onUnknownModel = () => {}, intents }) {
+  let config = MODEL_METRICS;
+  const models = new Map();
+  let activeId = null;
+  let wasDown = false;
+
+  const getModel = (id) => models.get(String(id)) ?? null;
+  const grid = createMetricsGrid(doc.querySelector('[data-testid="metrics-grid"]'), { getConfig: () => config });
+  const status = createModelStatusPanel(doc.querySelector('[data-panel="model-status"]'), { now });
+  const training = createTrainingPanel(doc.querySelector('[data-panel="training"]'), { getModel });
+  const modelsPanel = createModelsPanel(doc.querySelector('[data-panel="models"]'), intents);
+  const connection = createConnectionView(doc);
+  const announcer = doc.querySelector('[data-testid="status-announcer"]');
+
+  const label = (model) => (model ? `${model.name} v${model.version}` : 'the model');
+  const renderModels = () => modelsPanel.render(models.values(), activeId);
+
+  /** The model named by a message; asks for it once when it is not known yet. */
+  function known(id) {
+    const model = getModel(id);
+    if (!model) onUnknownModel(String(id));
+    return model;
+  }
+
+  function upsert(model) {
+    const id = String(model.id);
+    const merged = { ...models.get(id), ...model, id };
+    models.set(id, merged);
+    return merged;
+  }
+
+  function setActive(modelId) {
+    const id = modelId == null ? null : String(modelId);
+    if (id === activeId) return;
+    activeId = id;
+    status.resetTotal();
+    grid.clearModelMetrics();
+    const model = getModel(id);
+    if (model) status.setTotal(model.total_predictions, { pulse: false });
+  }
+
+  function renderActive() {
+    status.showModel(getModel(activeId), activeId);
+  }
+
+  function countPredictions(msg) {
+    const model = known(msg.model_id);
+    if (!model || typeof msg.total_predictions !== 'number') return;
+    model.total_predictions = Math.max(model.total_predictions ?? 0, msg.total_predictions);
+    modelsPanel.setPredictions(model.id, model.total_predictions);
+  }
+
+  const handlers = {
+    applySnapshot(msg) {
+      models.clear();
+      for (const model of msg.models ?? []) upsert(model);
+      if (msg.active_model) upsert(msg.active_model);
+      activeId = null; // a snapshot is the whole truth: re-render even if the id is the same
+      setActive(msg.active_model?.id ?? null);
+      renderActive();
+      if (msg.system) grid.applySystem(msg.system);
+      const live = activeId !== null ? msg.metrics?.[activeId] : null;
+      if (live) handlers.updateLiveModelMetrics({ ...live, model_id: activeId });
+      training.addJobs(msg.training ?? []);
+      renderModels();
+    },
+
+    updateSystemMetrics(msg) {
+      grid.applySystem(msg);
+    },
+
+    updateLiveModelMetrics(msg) {
+      countPredictions(msg);
+      if (String(msg.model_id) !== activeId) return;
+      grid.applyModelMetrics(msg);
+      status.setTotal(msg.total_predictions);
+      if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
+      const model = getModel(activeId);
+      if (model && msg.status && (msg.status !== model.status || (msg.model_health ?? model.health) !== model.health)) {
+        model.status = msg.status;
+        model.health = msg.model_health ?? model.health;
+        status.setStatus(model.status, model.health);
+        renderModels();
+      }
+      const t = parseTimestamp(msg.computed_at ?? msg.timestamp);
+      charts?.push({
+        t: (t ?? now()) / 1000,
+        accuracy: msg.current_accuracy,
+        estimated: msg.estimated_accuracy,
+        ppm: msg.predictions_per_minute,
+        p95: msg.latency_ms?.p95 ?? null,
+      });
+    },
+
+    updatePredictionRate(msg) {
+      countPredictions(msg);
+      if (String(msg.model_id) === activeId) status.setTotal(msg.total_predictions);
+    },
+
+    handleModelStatusChange(msg) {
+      const model = known(msg.model_id);
+      if (model) {
+        model.status = msg.new_status;
+        model.health = msg.new_health ?? model.health;
+      }
+      if (String(msg.model_id) === activeId) {
+        status.setStatus(msg.new_status, msg.new_health);
+        announcer.textContent = `${label(model)} is now ${msg.new_status} (health ${msg.new_health}): ${msg.reason ?? ''}`;
+      } else if (msg.new_status === 'active') {
+        setActive(msg.model_id);
+        renderActive();
+      }
+      renderModels();
+    },
+
+    handleModelStatusRealtime(msg) {
+      if (String(msg.model_id) !== activeId) return;
+      const model = getModel(activeId);
+      if (model) Object.assign(model, { status: msg.status, health: msg.health });
+      status.setStatus(msg.status, msg.health);
+      if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
+    },
+
+    handleModelDeployed(msg) {
+      const id = String(msg.model_id);
+      const previous = getModel(activeId);
+      if (previous && previous.id !== id && (previous.status === 'active' || previous.status === 'degraded')) {
+        previous.status = 'inactive';
+      }
+      if (!getModel(id)) onUnknownModel(id);
+      const model = upsert({
+        id, name: msg.model_name, version: msg.model_version, status: 'active',
+        deployed_at: msg.deployment_timestamp,
+      });
+      model.health ??= 'unknown';
+      setActive(id);
+      renderActive();
+      announcer.textContent = `${label(model)} deployed`;
+      renderModels();
+    },
+
+    handleTrainingProgress(msg) {
+      const model = known(msg.model_id);
+      if (model && model.status !== 'training' && msg.stage !== 'ready' && msg.stage !== 'failed') {
+        model.status = 'training';
+        renderModels();
+      }
+      training.progress(msg);
+    },
+
+    handleTrainingCompleted(msg) {
+      const model = known(msg.model_id);
+      if (model) Object.assign(model, { status: 'ready', validation_accuracy: msg.validation_accuracy });
+      training.completed(msg);
+      renderModels();
+    },
+
+    handleTrainingFailed(msg) {
+      const model = known(msg.model_id);
+      if (model) Object.assign(model, { status: 'failed', error: msg.error });
+      training.failed(msg);
+      renderModels();
+    },
+
+    handleServerError(msg) {
+      connection.serverMessage(`server: ${msg.message ?? 'error'}`);
+    },
+  };
+
+  return {
+    ...handlers,
+
+    setConfig(next) {
+      config = next;
+      grid.recolour();
+    },
+    get config() {
+      return config;
+    },
+    get activeModelId() {
+      return activeId;
+    },
+
+    /** The REST model list, before the first snapshot arrives. */
+    setModels(list) {
+      for (const model of list) upsert(model);
+      const active = list.find((m) => m.status === 'active' || m.status === 'degraded');
+      if (active) setActive(active.id);
+      renderActive();
+      renderModels();
+    },
+
+    /** One model fetched by REST (see `onUnknownModel`). */
+    upsertModel(model) {
+      const merged = upsert(model);
+      if (merged.id === activeId) {
+        renderActive();
+        status.setTotal(merged.total_predictions, { pulse: false });
+      }
+      training.render();
+      renderModels();
+    },
+
+    /** `GET /api/monitoring/system`, polled while the socket is down. */
+    applyFallback(data) {
+      if (data.system_status) grid.applySystem(data.system_status);
+      if (data.active_model) {
+        const model = upsert(data.active_model);
+        setActive(model.id);
+        renderActive();
+        status.setTotal(model.total_predictions);
+        renderModels();
+      }
+      if (data.real_time_metrics) grid.applyPolledModelMetrics(data.real_time_metrics);
+      connection.markPolled(parseTimestamp(data.timestamp) ?? Date.now());
+    },
+
+    /** ws-client's `onStateChange`, or `{state: 'demo'}`. */
+    setConnectionState(next) {
+      const down = connection.setState(next);
+      // Grey only on the way down: tiles refreshed by polling since then stay un-greyed.
+      if (down !== wasDown) {
+        grid.setDisconnected(down);
+        status.setDisconnected(down);
+      }
+      wasDown = down;
+    },
+
+    renderStats: connection.renderStats,
+
+    /** Re-render the relative "last trained" time; main.js calls it every second. */
+    tick: status.tick,
+
+    showModelsMessage: modelsPanel.showMessage,
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * Demo mode (`/?demo=1`): a simulated modelbeacon server that needs no backend. DemoWorld emits
+ * every WebSocket message type of docs/PAYLOADS.md with the documented fields, driven by a
+ * seeded random source and a clock you advance, so the page and the tests see the same
+ * deterministic story: traffic in a daily-like wave, delayed and noisy labels, a drift episode
+ * that takes live accuracy through 85% and 80% and back, a periodic retraining with progress
+ * and a deployment, and an experiment that sometimes fails.
+ *
+ * createDemoApi and createDemoFeed (demo-feed.js, re-exported here) answer the REST calls of
+ * api.js from the same world and push its messages through the page's handler table, the same
+ * table the real socket uses. DOM-free.
+ */
+
+import { ApiError } from './api.js';
+import { ALGORITHMS, CLIENT, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
+import {
+  DEMO_TIMELINE,
+  ModelTraffic,
+  computeHealth,
+  computeTrend,
+  createRng,
+  cyclePosition,
+  expectedRate,
+} from './demo-traffic.js';
+import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
+import { formatDuration } from './ui-core.js';
+
+export { createDemoApi, createDemoFeed } from './demo-feed.js';
+
+const iso = (ms) => new Date(ms).toISOString();
+
+export class DemoWorld {
+  /**
+   * @param {{seed?: number, start?: number, config?: object, timeline?: object}} options
+   *   `start` is the simulated clock's origin in epoch ms.
+   */
+  constructor({ seed = 42, start = Date.now(), config = MODEL_METRICS, timeline = DEMO_TIMELINE } = {}) {
+    this.rng = createRng(seed);
+    this.config = { ...config };
+    this.timeline = timeline;
+    this.start = start;
+    this.stepMs = Math.round(this.config.prediction_interval * 1000);
+    this.metricsEvery = Math.max(1, Math.round((this.config.metrics_interval * 1000) / this.stepMs));
+    this.systemEvery = Math.max(1, Math.round((this.config.system_interval * 1000) / this.stepMs));
+    this.step = 0;
+    this.models = new Map();
+    this.traffic = new Map();
+    this.lastMetrics = new Map();
+    this.jobs = new Map();
+    this.pending = [];
+    this.scheduled = [];
+    this.nextModelId = 1;
+    this.nextJobId = 1;
+    this.activeId = null;
+    this.system = null;
+    this.seedModels();
+    this.system = this.measureSystem();
+  }
+
+  /** Current simulated time in epoch ms. */
+  get now() {
+    return this.start + this.step * this.stepMs;
+  }
+
+  get seconds() {
+    return (this.now - this.start) / 1000;
+  }
+
+  seedModels() {
+    const t = this.start;
+    const hour = 3_600_000;
+    const lr = this.addModel({ name: 'iris-lr', dataset: 'iris', algorithm: 'logistic_regression' }, t - 2.4 * hour);
+    Object.assign(lr, {
+      status: 'active', last_trained_at: iso(t - 2.3 * hour), deployed_at: iso(t - 2.25 * hour),
+      validation_accuracy: 0.9667, total_predictions: 1247,
+    });
+    this.activeId = lr.id;
+    const rf = this.addModel({ name: 'wine-rf', dataset: 'wine', algorithm: 'random_forest' }, t - 26 * hour);
+    Object.assign(rf, {
+      status: 'inactive', last_trained_at: iso(t - 25.9 * hour), deployed_at: iso(t - 25 * hour),
+      validation_accuracy: 0.9722, total_predictions: 312,
+    });
+    const mlp = this.addModel({ name: 'digits-mlp', dataset: 'digits', algorithm: 'mlp' }, t - 5 * hour);
+    Object.assign(mlp, { status: 'ready', last_trained_at: iso(t - 4.9 * hour), validation_accuracy: 0.9694 });
+    const gb = this.addModel({ name: 'cancer-gb', dataset: 'breast_cancer', algorithm: 'gradient_boosting' }, t - 3 * hour);
+    Object.assign(gb, { status: 'failed', error: 'fitting failed: worker ran out of memory (simulated)' });
+  }
+
+  addModel({ name, dataset, algorithm }, createdMs) {
+    const id = String(this.nextModelId++);
+    const version = 1 + [...this.models.values()].filter((m) => m.name === name).length;
+    const info = DATASET_INFO[dataset];
+    const model = {
+      id, name, version, algorithm, dataset, status: 'training', health: 'unknown',
+      created_at: iso(createdMs), last_trained_at: null, deployed_at: null,
+      validation_accuracy: null, total_predictions: 0,
+      feature_names: [...info.feature_names], classes: [...info.classes], error: null,
+    };
+    this.models.set(id, model);
+    this.traffic.set(id, new ModelTraffic(model, this.rng, this.timeline));
+    return model;
+  }
+
+  emit(type, fields) {
+    this.pending.push({ type, timestamp: iso(this.now), ...fields });
+  }
+
+  /** Advance the simulated clock to `untilMs` and return every message produced, in order. */
+  advance(untilMs) {
+    while (this.start + (this.step + 1) * this.stepMs <= untilMs) {
+      this.step += 1;
+      this.tick();
+    }
+    return this.drain();
+  }
+
+  drain() {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  tick() {
+    const now = this.now;
+    const seconds = this.seconds;
+    const stepSeconds = this.stepMs / 1000;
+    const position = cyclePosition(seconds, this.timeline);
+    const cycle = Math.floor(seconds / this.timeline.cycle_seconds);
+    if (position >= this.timeline.retrain_at && position - stepSeconds < this.timeline.retrain_at) {
+      this.startRetraining();
+    }
+    if (position >= this.timeline.experiment_at && position - stepSeconds < this.timeline.experiment_at) {
+      this.startJob({ name: 'wine-gb', dataset: 'wine', algorithm: 'gradient_boosting' }, {
+        failAt: cycle % 2 === 1 ? 'fitting' : null,
+      });
+    }
+    for (const action of this.scheduled.filter((item) => item.at <= now)) action.run();
+    this.scheduled = this.scheduled.filter((item) => item.at > now);
+    for (const job of this.jobs.values()) this.advanceJob(job);
+
+    const active = this.models.get(this.activeId);
+    if (active) {
+      const created = this.traffic.get(active.id).simulate(now - this.stepMs, now, seconds, {
+        loadFactor: this.runningJobs().length ? 0.3 : 0,
+      });
+      if (created.length) {
+        this.emit('prediction_logged', {
+          model_id: active.id,
+          count: created.length,
+          total_predictions: active.total_predictions,
+          predictions: created.slice(-20).map((entry) => ({
+            prediction_id: entry.prediction_id,
+            prediction: entry.prediction,
+            latency_ms: entry.latency_ms,
+            timestamp: iso(entry.timestamp),
+          })),
+        });
+      }
+    }
+    if (this.step % this.metricsEvery === 0) this.publishMetrics();
+    if (this.step % this.systemEvery === 0) {
+      this.system = this.measureSystem();
+      this.emit('system_metrics', { ...this.system });
+    }
+  }
+
+  runningJobs() {
+    return [...this.jobs.values()].filter((job) => !job.ended);
+  }
+
+  startRetraining() {
+    const active = this.models.get(this.activeId);
+    if (!active || this.runningJobs().some((job) => job.autoDeploy)) return;
+    this.startJob({ name: active.name, dataset: active.dataset, algorithm: active.algorithm }, { autoDeploy: true });
+  }
+
+  startJob(spec, { autoDeploy = false, failAt = null } = {}) {
+    const model = this.addModel(spec, this.now);
+    const job = new TrainingJob({
+      jobId: String(this.nextJobId++), model, startMs: this.now, autoDeploy, failAt,
+    });
+    this.jobs.set(job.job_id, job);
+    this.emit('training_progress', job.progressFields());
+    return job;
+  }
+
+  advanceJob(job) {
+    if (job.ended) return;
+    const change = job.advance(this.now);
+    if (!change) return;
+    if (change.progressed) this.emit('training_progress', job.progressFields());
+    if (change.ended === 'completed') {
+      Object.assign(job.model, {
+        status: 'ready', last_trained_at: iso(this.now),
+        validation_accuracy: validationAccuracy(job.model, this.rng),
+      });
+      this.emit('training_progress', { ...job.progressFields(), details: `validation accuracy ${(job.model.validation_accuracy * 100).toFixed(1)}%` });
+      this.emit('training_completed', {
+        job_id: job.job_id, model_id: job.model.id, validation_accuracy: job.model.validation_accuracy,
+      });
+      if (job.autoDeploy) {
+        this.scheduled.push({ at: this.now + 2000, run: () => this.deployModel(job.model.id) });
+      }
+    } else if (change.ended === 'failed') {
+      Object.assign(job.model, { status: 'failed', error: job.error });
+      this.emit('training_failed', { job_id: job.job_id, model_id: job.model.id, error: job.error });
+    }
+  }
+
+  setStatus(model, status, health, reason) {
+    if (model.status === status && model.health === health) return;
+    const change = {
+      model_id: model.id, old_status: model.status, new_status: status,
+      old_health: model.health, new_health: health, reason,
+    };
+    model.status = status;
+    model.health = health;
+    this.emit('model_status_change', change);
+  }
+
+  deployModel(modelId) {
+    const model = this.models.get(String(modelId));
+    if (!model) throw new ApiError({ status: 404, code: 'not_found', message: `model ${modelId} does not exist` });
+    if (model.id === this.activeId) return model;
+    if (!DEPLOYABLE_STATUSES.includes(model.status)) {
+      throw new ApiError({
+        status: 409, code: 'conflict',
+        message: `model ${model.id} is ${model.status}; only ready or inactive models can be deployed`,
+        details: { status: model.status },
+      });
+    }
+    const previous = this.models.get(this.activeId);
+    if (previous) this.setStatus(previous, 'inactive', previous.health, `replaced by ${model.name} v${model.version}`);
+    model.deployed_at = iso(this.now);
+    this.activeId = model.id;
+    this.lastMetrics.delete(model.id);
+    this.setStatus(model, 'active', model.health, 'deployed');
+    this.emit('model_deployed', {
+      model_id: model.id, model_name: model.name, model_version: model.version,
+      deployment_timestamp: model.deployed_at,
+    });
+    return model;
+  }
+
+  /** The live metrics object of docs/PAYLOADS.md for `model`, as of now. */
+  liveMetrics(model) {
+    const measured = this.traffic.get(model.id).measure(this.now);
+    const previous = this.lastMetrics.get(model.id);
+    const deployedMs = model.deployed_at ? Date.parse(model.deployed_at) : null;
+    return {
+      model_id: model.id,
+      status: model.status,
+      model_health: model.health,
+      ...measured,
+      uptime_seconds: model.id === this.activeId && deployedMs !== null ? (this.now - deployedMs) / 1000 : null,
+      trend: computeTrend(measured, previous?.measured),
+      computed_at: iso(this.now),
+    };
+  }
+
+  publishMetrics() {
+    const model = this.models.get(this.activeId);
+    if (!model) return;
+    const measured = this.traffic.get(model.id).measure(this.now);
+    const health = computeHealth(measured, this.config);
+    const status = health === 'critical' ? 'degraded' : 'active';
+    this.setStatus(model, status, health, this.healthReason(measured, health));
+    const metrics = this.liveMetrics(model);
+    this.lastMetrics.set(model.id, { measured, metrics });
+    this.emit('model_metrics_update', metrics);
+    this.emit('model_status_realtime', {
+      model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
+    });
+  }
+
+  healthReason(measured, health) {
+    const { accuracy_warning: warn, accuracy_critical: crit, min_labelled: minimum } = this.config;
+    const accuracy = measured.current_accuracy === null ? 'n/a' : `${(measured.current_accuracy * 100).toFixed(1)}%`;
+    if (health === 'unknown') return `fewer than ${minimum} labelled predictions`;
+    if (health === 'critical') return `live accuracy ${accuracy} below the critical threshold ${crit * 100}%`;
+    if (health === 'warning') return `live accuracy ${accuracy} below the warning threshold ${warn * 100}%`;
+    return `live accuracy ${accuracy} at or above ${warn * 100}%`;
+  }
+
+  measureSystem() {
+    const rng = this.rng;
+    const training = this.runningJobs().length > 0;
+    const cpu = Math.min(100, Math.max(1, 8 + 0.12 * expectedRate(this.seconds, this.timeline) + (training ? 35 : 0) + rng.normal(0, 3)));
+    const memory = Math.min(100, 46 + 6 * Math.sin(this.seconds / 900) + (training ? 8 : 0) + rng.normal(0, 0.5));
+    const disk = 63.2 + this.seconds / 36_000;
+    const worst = Math.max(cpu, memory, disk);
+    return {
+      cpu_percent: Number(cpu.toFixed(1)),
+      memory_percent: Number(memory.toFixed(1)),
+      disk_percent: Number(disk.toFixed(1)),
+      active_connections: 1 + (Math.floor(this.seconds / 97) % 3),
+      system_health: worst > CLIENT.resource_critical_percent ? 'critical'
+        : worst > CLIENT.resource_warning_percent ? 'warning' : 'healthy',
+    };
+  }
+
+  /** The `snapshot` message a client receives on connect. */
+  snapshot() {
+    const metrics = {};
+    for (const [id, { metrics: last }] of this.lastMetrics) metrics[id] = last;
+    return {
+      type: 'snapshot',
+      timestamp: iso(this.now),
+      config: { ...this.config },
+      system: { ...this.system },
+      active_model: this.activeId ? { ...this.models.get(this.activeId) } : null,
+      models: this.listModels(),
+      metrics,
+      training: this.runningJobs().map((job) => job.jobFields()),
+    };
+  }
+
+  listModels() {
+    return [...this.models.values()].map((model) => ({ ...model }));
+  }
+
+  /** What the server answers to a client → server message (`ping`, `subscribe`). */
+  clientMessage(message) {
+    if (message?.type === 'ping') this.emit('pong', {});
+    else if (message?.type !== 'subscribe') this.emit('error', { message: `unknown message type ${JSON.stringify(message?.type)}` });
+  }
+
+  /** `POST /api/models/train` with the server's validation. */
+  train(spec) {
+    const name = typeof spec?.name === 'string' ? spec.name.trim() : '';
+    const problems = [];
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+      problems.push('name must be 1-64 letters, digits, ".", "_" or "-"');
+    }
+    if (!DATASETS.includes(spec?.dataset)) problems.push(`dataset must be one of ${DATASETS.join(', ')}`);
+    if (!ALGORITHMS.includes(spec?.algorithm)) problems.push(`algorithm must be one of ${ALGORITHMS.join(', ')}`);
+    if (problems.length) {
+      throw new ApiError({ status: 422, code: 'validation_error', message: problems.join('; '), details: { problems } });
+    }
+    const job = this.startJob({ name, dataset: spec.dataset, algorithm: spec.algorithm });
+    return { job_id: job.job_id, model_id: job.model.id };
+  }
+
+  /** `GET /api/monitoring/system`. */
+  systemMonitoring() {
+    const model = this.models.get(this.activeId) ?? null;
+    const live = model ? this.liveMetrics(model) : null;
+    return {
+      active_model: model ? { ...model } : null,
+      system_status: { ...this.system },
+      real_time_metrics: {
+        predictions_per_minute: live?.predictions_per_minute ?? 0,
+        live_accuracy: live?.current_accuracy ?? null,
+        estimated_accuracy: live?.estimated_accuracy ?? null,
+        model_uptime: live?.uptime_seconds == null ? null : formatDuration(live.uptime_seconds),
+      },
+      timestamp: iso(this.now),
+    };
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The Real-Time Metrics Grid: one Metric per tile, fed by `model_metrics_update`,
+ * `system_metrics` and, while the socket is down, the polled `/api/monitoring/system`.
+ * View module: touches only the grid's elements.
+ */
+
+import {
+  accuracyLevel,
+  errorRateLevel,
+  healthWordLevel,
+  latencyLevel,
+  resourceLevel,
+} from './config.js';
+import {
+  Metric,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatPercentValue,
+  formatPerMinute,
+} from './ui-core.js';
+
+const HEALTH_TEXT = Object.freeze({
+  // Plain symbols rather than emoji: they render with the fonts every machine has.
+  healthy: '✓ Healthy',
+  warning: '⚠ Warning',
+  critical: '✕ Critical',
+});
+
+export const formatHealth = (word) => HEALTH_TEXT[word] ?? (word ? String(word) : '—');
+
+const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
+
+export function createMetricsGrid(grid, { getConfig }) {
+  const tile = (name) => grid.querySelector(`[data-metric="${name}"]`);
+  const metrics = {
+    accuracy: new Metric(tile('accuracy'), { format: formatPercent, higherIsBetter: true }),
+    estimated: new Metric(tile('estimated-accuracy'), { format: formatPercent, higherIsBetter: true }),
+    ppm: new Metric(tile('ppm'), { format: formatPerMinute, integer: true }),
+    latency: new Metric(tile('latency'), { format: formatMs, higherIsBetter: false }),
+    errorRate: new Metric(tile('error-rate'), { format: (v) => formatPercent(v, 2), higherIsBetter: false }),
+    systemHealth: new Metric(tile('system-health'), { format: formatHealth }),
+    cpu: new Metric(tile('cpu'), { format: formatPercentValue }),
+    memory: new Metric(tile('memory'), { format: formatPercentValue }),
+    disk: new Metric(tile('disk'), { format: formatPercentValue }),
+    connections: new Metric(tile('connections'), { format: formatCount, integer: true }),
+  };
+  const windowEl = grid.querySelector('[data-testid="metric-accuracy-window"]');
+  let accuracyWindow = 0;
+
+  function accuracyTileLevel(accuracy, window) {
+    const config = getConfig();
+    // Below min_labelled the server calls health "unknown"; colouring a handful of labels red
+    // or green would claim more than the data says.
+    return window >= config.min_labelled ? accuracyLevel(accuracy, config) : 'unknown';
+  }
+
+  function setAccuracyWindow(window) {
+    accuracyWindow = isNumber(window) ? window : 0;
+    windowEl.dataset.value = String(accuracyWindow);
+    windowEl.textContent = formatCount(accuracyWindow);
+  }
+
+  return {
+    metrics,
+
+    /** A live metrics object (docs/PAYLOADS.md) of the active model. */
+    applyModelMetrics(m) {
+      const config = getConfig();
+      const trend = m.trend ?? {};
+      setAccuracyWindow(m.accuracy_window);
+      metrics.accuracy.update(m.current_accuracy ?? null, {
+        trend: trend.current_accuracy ?? null,
+        level: accuracyTileLevel(m.current_accuracy, accuracyWindow),
+      });
+      metrics.estimated.update(m.estimated_accuracy ?? null, {
+        trend: trend.estimated_accuracy ?? null,
+        level: accuracyLevel(m.estimated_accuracy, config),
+      });
+      metrics.ppm.update(m.predictions_per_minute ?? null, { trend: trend.predictions_per_minute ?? null });
+      const latency = m.latency_ms ?? {};
+      metrics.latency.update(latency.p95 ?? null, {
+        trend: trend.latency_p95_ms ?? null,
+        level: latencyLevel(latency.p95, config),
+        sub: `p50 ${formatMs(latency.p50)} · p99 ${formatMs(latency.p99)}`,
+      });
+      metrics.errorRate.update(m.error_rate ?? null, {
+        trend: trend.error_rate ?? null,
+        level: errorRateLevel(m.error_rate, config),
+      });
+    },
+
+    /** Empty the model tiles (no active model, or a new one without numbers yet). */
+    clearModelMetrics() {
+      setAccuracyWindow(0);
+      for (const key of ['accuracy', 'estimated', 'ppm', 'latency', 'errorRate']) {
+        metrics[key].update(null, { trend: null, level: 'unknown' });
+      }
+      metrics.latency.update(null, { sub: 'p50 — · p99 —' });
+    },
+
+    /** `system_metrics` fields (also the snapshot's `system` and the polled `system_status`). */
+    applySystem(s) {
+      metrics.systemHealth.update(s.system_health ?? null, { level: healthWordLevel(s.system_health) });
+      metrics.cpu.update(s.cpu_percent ?? null, { level: resourceLevel(s.cpu_percent) });
+      metrics.memory.update(s.memory_percent ?? null, { level: resourceLevel(s.memory_percent) });
+      metrics.disk.update(s.disk_percent ?? null, { level: resourceLevel(s.disk_percent) });
+      metrics.connections.update(s.active_connections ?? null);
+    },
+
+    /** `real_time_metrics` of `GET /api/monitoring/system` (no trend, no latency there). */
+    applyPolledModelMetrics(r) {
+      const config = getConfig();
+      metrics.accuracy.update(r.live_accuracy ?? null, {
+        trend: null,
+        level: accuracyTileLevel(r.live_accuracy, accuracyWindow),
+      });
+      metrics.estimated.update(r.estimated_accuracy ?? null, {
+        trend: null,
+        level: accuracyLevel(r.estimated_accuracy, config),
+      });
+      metrics.ppm.update(r.predictions_per_minute ?? null, { trend: null });
+    },
+
+    /** Re-colour with new thresholds (the server's config arrived). */
+    recolour() {
+      const config = getConfig();
+      metrics.accuracy.setLevel(accuracyTileLevel(metrics.accuracy.value, accuracyWindow));
+      metrics.estimated.setLevel(accuracyLevel(metrics.estimated.value, config));
+      metrics.latency.setLevel(latencyLevel(metrics.latency.value, config));
+      metrics.errorRate.setLevel(errorRateLevel(metrics.errorRate.value, config));
+    },
+
+    /** Grey every tile (socket lost); a tile is un-greyed by its next update. */
+    setDisconnected(disconnected) {
+      grid.classList.toggle('is-disconnected', disconnected);
+      for (const metric of Object.values(metrics)) metric.setStale(disconnected);
+    },
+  };
+}

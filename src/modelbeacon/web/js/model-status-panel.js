@@ -1,0 +1,97 @@
+/**
+ * The Current Model Status panel: name and version, last trained (relative, ticking), the live
+ * prediction count, uptime, and the status badge with its health. View module: touches only
+ * the panel's elements.
+ */
+
+import { healthWordLevel, statusLevel } from './config.js';
+import { formatCount, formatDuration, formatRelativeTime, levelClass, parseTimestamp } from './ui-core.js';
+
+export function createModelStatusPanel(panel, { now }) {
+  const $ = (testid) => panel.querySelector(`[data-testid="${testid}"]`);
+  const el = {
+    name: $('model-name'), version: $('model-version'), lastTrained: $('last-trained'),
+    total: $('predictions-total'), uptime: $('model-uptime'), status: $('model-status'),
+    health: $('model-health'),
+  };
+  let lastTotal = null;
+
+  function renderLastTrained() {
+    const iso = el.lastTrained.dataset.value;
+    el.lastTrained.textContent = iso ? formatRelativeTime(parseTimestamp(iso), now()) : '—';
+  }
+
+  const view = {
+    /** Show `model` (a model object) or, when null, "No model deployed" / the bare id. */
+    showModel(model, modelId = null) {
+      if (!model) {
+        el.name.textContent = modelId !== null ? `model ${modelId}` : 'No model deployed';
+        el.version.textContent = '';
+        el.version.dataset.value = '';
+        if (modelId === null) {
+          el.lastTrained.dataset.value = '';
+          view.setStatus('inactive', 'unknown');
+        }
+        renderLastTrained();
+        return;
+      }
+      el.name.textContent = model.name;
+      el.version.textContent = `v${model.version}`;
+      el.version.dataset.value = String(model.version);
+      el.lastTrained.dataset.value = model.last_trained_at ?? model.deployed_at ?? '';
+      el.lastTrained.dateTime = el.lastTrained.dataset.value;
+      renderLastTrained();
+      view.setStatus(model.status, model.health);
+    },
+
+    setStatus(status, health) {
+      const shown = status ?? 'inactive';
+      el.status.dataset.value = shown;
+      el.status.textContent = shown;
+      el.status.className = `badge ${levelClass(statusLevel(shown))}`;
+      if (health !== undefined) {
+        const word = health ?? 'unknown';
+        el.health.dataset.value = word;
+        el.health.textContent = `health ${word}`;
+        el.health.className = `health ${levelClass(healthWordLevel(word))}`;
+      }
+    },
+
+    /** The active model's `total_predictions`; it only grows, so an older number is ignored. */
+    setTotal(total, { pulse = true } = {}) {
+      if (typeof total !== 'number') return;
+      // A metrics update computed a moment before the latest prediction_logged must not move
+      // the count backwards.
+      if (lastTotal !== null && total < lastTotal) return;
+      const changed = total !== lastTotal;
+      lastTotal = total;
+      el.total.dataset.value = String(total);
+      el.total.textContent = formatCount(total);
+      if (changed && pulse) {
+        el.total.classList.remove('pulse');
+        void el.total.offsetWidth; // restart the CSS animation
+        el.total.classList.add('pulse');
+      }
+    },
+
+    /** A different model became active: its count starts from its own total. */
+    resetTotal() {
+      lastTotal = null;
+      el.total.dataset.value = '';
+      el.total.textContent = '—';
+      view.setUptime(null);
+    },
+
+    setUptime(seconds) {
+      el.uptime.dataset.value = seconds ?? '';
+      el.uptime.textContent = formatDuration(seconds);
+    },
+
+    setDisconnected(disconnected) {
+      panel.classList.toggle('is-disconnected', disconnected);
+    },
+
+    tick: renderLastTrained,
+  };
+  return view;
+}

@@ -1,0 +1,358 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ApiError } from '../../src/modelbeacon/web/js/api.js';
+import { MODEL_METRICS } from '../../src/modelbeacon/web/js/config.js';
+import { DemoWorld, createDemoApi, createDemoFeed } from '../../src/modelbeacon/web/js/demo-data.js';
+import {
+  DEMO_TIMELINE,
+  computeHealth,
+  computeTrend,
+  createRng,
+  driftSeverity,
+  expectedRate,
+} from '../../src/modelbeacon/web/js/demo-traffic.js';
+import { FakeClock } from './helpers/fakes.js';
+
+const START = Date.UTC(2026, 10, 24, 6, 0, 0);
+const HOUR = 3_600_000;
+
+// The documented fields of docs/PAYLOADS.md, besides `type` and `timestamp`.
+const MESSAGE_FIELDS = {
+  snapshot: ['config', 'system', 'active_model', 'models', 'metrics', 'training'],
+  system_metrics: ['cpu_percent', 'memory_percent', 'disk_percent', 'active_connections', 'system_health'],
+  model_metrics_update: ['model_id', 'status', 'model_health', 'total_predictions', 'predictions_per_minute',
+    'current_accuracy', 'accuracy_window', 'estimated_accuracy', 'latency_ms', 'error_rate', 'drift_score',
+    'uptime_seconds', 'trend', 'computed_at'],
+  prediction_logged: ['model_id', 'count', 'total_predictions', 'predictions'],
+  model_status_change: ['model_id', 'old_status', 'new_status', 'old_health', 'new_health', 'reason'],
+  model_status_realtime: ['model_id', 'status', 'health', 'uptime_seconds'],
+  model_deployed: ['model_id', 'model_name', 'model_version', 'deployment_timestamp'],
+  training_progress: ['job_id', 'model_id', 'stage', 'progress', 'details'],
+  training_completed: ['job_id', 'model_id', 'validation_accuracy'],
+  training_failed: ['job_id', 'model_id', 'error'],
+  pong: [],
+  error: ['message'],
+};
+const MODEL_FIELDS = ['id', 'name', 'version', 'algorithm', 'dataset', 'status', 'health', 'created_at',
+  'last_trained_at', 'deployed_at', 'validation_accuracy', 'total_predictions', 'feature_names', 'classes', 'error'];
+const TREND_FIELDS = ['current_accuracy', 'estimated_accuracy', 'predictions_per_minute', 'latency_p95_ms',
+  'error_rate', 'drift_score'];
+const JOB_FIELDS = ['job_id', 'model_id', 'state', 'stage', 'progress', 'details', 'error'];
+const STAGES = ['queued', 'loading_data', 'splitting', 'fitting', 'evaluating', 'saving', 'ready', 'failed'];
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+const sorted = (keys) => [...keys].sort();
+
+function simulate({ seed = 7, ms = HOUR } = {}) {
+  const world = new DemoWorld({ seed, start: START });
+  const snapshot = world.snapshot();
+  const events = world.advance(START + ms);
+  return { world, snapshot, events };
+}
+
+// One simulated hour shared by the read-only tests below (it takes well under a second).
+const HOUR_RUN = simulate();
+
+test('demo-data is deterministic for a seed', () => {
+  const a = simulate({ seed: 11, ms: 10 * 60_000 });
+  const b = simulate({ seed: 11, ms: 10 * 60_000 });
+  assert.deepEqual(a.events, b.events);
+  assert.deepEqual(a.snapshot, b.snapshot);
+  const c = simulate({ seed: 12, ms: 10 * 60_000 });
+  assert.notDeepEqual(a.events, c.events);
+});
+
+test('demo-data advances in steps no matter how the time is sliced', () => {
+  const whole = simulate({ seed: 3, ms: 5 * 60_000 }).events;
+  const world = new DemoWorld({ seed: 3, start: START });
+  const sliced = [];
+  for (let t = START; t <= START + 5 * 60_000; t += 1234) sliced.push(...world.advance(t));
+  sliced.push(...world.advance(START + 5 * 60_000));
+  assert.deepEqual(sliced, whole);
+});
+
+test('demo-data produces every message type of docs/PAYLOADS.md within a simulated hour', () => {
+  const { world, snapshot, events } = simulate();
+  world.clientMessage({ type: 'ping' });
+  world.clientMessage({ type: 'no_such_thing' });
+  const types = new Set([snapshot.type, ...events.map((e) => e.type), ...world.drain().map((e) => e.type)]);
+  assert.deepEqual(sorted(types), sorted(Object.keys(MESSAGE_FIELDS)));
+});
+
+test('demo-data messages have exactly the documented fields', () => {
+  const { world, snapshot, events } = HOUR_RUN;
+  world.clientMessage({ type: 'ping' });
+  world.clientMessage({ type: 'nope' });
+  for (const message of [snapshot, ...events, ...world.drain()]) {
+    assert.deepEqual(sorted(Object.keys(message)), sorted(['type', 'timestamp', ...MESSAGE_FIELDS[message.type]]),
+      message.type);
+    assert.match(message.timestamp, ISO_UTC);
+  }
+});
+
+test('demo-data nested payloads have exactly the documented fields', () => {
+  const { snapshot, events } = HOUR_RUN;
+  assert.deepEqual(sorted(Object.keys(snapshot.config)), sorted(Object.keys(MODEL_METRICS)));
+  assert.deepEqual(sorted(Object.keys(snapshot.system)), sorted(MESSAGE_FIELDS.system_metrics));
+  for (const model of [snapshot.active_model, ...snapshot.models]) {
+    assert.deepEqual(sorted(Object.keys(model)), sorted(MODEL_FIELDS));
+  }
+  for (const m of events.filter((e) => e.type === 'model_metrics_update')) {
+    assert.deepEqual(sorted(Object.keys(m.latency_ms)), ['p50', 'p95', 'p99']);
+    assert.deepEqual(sorted(Object.keys(m.trend)), sorted(TREND_FIELDS));
+    for (const word of Object.values(m.trend)) assert.ok(['up', 'down', 'flat'].includes(word));
+    assert.match(m.computed_at, ISO_UTC);
+  }
+  for (const m of events.filter((e) => e.type === 'prediction_logged')) {
+    assert.ok(m.predictions.length >= 1 && m.predictions.length <= 20);
+    assert.ok(m.predictions.length <= m.count);
+    for (const p of m.predictions) {
+      assert.deepEqual(sorted(Object.keys(p)), ['latency_ms', 'prediction', 'prediction_id', 'timestamp']);
+    }
+    const times = m.predictions.map((p) => Date.parse(p.timestamp));
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'newest last');
+  }
+});
+
+test('demo-data values stay in their documented ranges', () => {
+  const { events } = HOUR_RUN;
+  const fraction = (v) => v === null || (v >= 0 && v <= 1);
+  for (const e of events) {
+    if (e.type === 'model_metrics_update') {
+      assert.ok(fraction(e.current_accuracy) && fraction(e.estimated_accuracy) && fraction(e.error_rate));
+      assert.ok(fraction(e.drift_score));
+      assert.ok(Number.isInteger(e.predictions_per_minute) && e.predictions_per_minute >= 0);
+      assert.ok(Number.isInteger(e.accuracy_window) && e.accuracy_window >= 0 && e.accuracy_window <= 100);
+      assert.equal(e.current_accuracy === null, e.accuracy_window === 0);
+      const { p50, p95, p99 } = e.latency_ms;
+      if (p50 !== null) assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 < 100);
+      assert.ok(['unknown', 'healthy', 'warning', 'critical'].includes(e.model_health));
+      assert.ok(['active', 'degraded'].includes(e.status));
+    } else if (e.type === 'system_metrics') {
+      for (const key of ['cpu_percent', 'memory_percent', 'disk_percent']) assert.ok(e[key] >= 0 && e[key] <= 100);
+      assert.ok(Number.isInteger(e.active_connections) && e.active_connections >= 0);
+      assert.ok(['healthy', 'warning', 'critical'].includes(e.system_health));
+    } else if (e.type === 'training_progress') {
+      assert.ok(e.progress >= 0 && e.progress <= 100);
+      assert.ok(STAGES.includes(e.stage), e.stage);
+    } else if (e.type === 'training_completed') {
+      assert.ok(e.validation_accuracy > 0.5 && e.validation_accuracy <= 1);
+    }
+  }
+});
+
+test('demo-data training progress walks the stages in order and never goes back', () => {
+  const byJob = new Map();
+  for (const e of HOUR_RUN.events.filter((x) => x.type === 'training_progress')) {
+    if (!byJob.has(e.job_id)) byJob.set(e.job_id, []);
+    byJob.get(e.job_id).push(e);
+  }
+  assert.ok(byJob.size >= 5);
+  for (const list of byJob.values()) {
+    for (let i = 1; i < list.length; i += 1) {
+      assert.ok(list[i].progress >= list[i - 1].progress);
+      assert.ok(STAGES.indexOf(list[i].stage) >= STAGES.indexOf(list[i - 1].stage));
+    }
+  }
+});
+
+test('demo-data totals only grow and match the logged counts', () => {
+  const totals = new Map();
+  const counted = new Map();
+  for (const e of HOUR_RUN.events) {
+    if (e.type !== 'prediction_logged' && e.type !== 'model_metrics_update') continue;
+    const before = totals.get(e.model_id) ?? 0;
+    assert.ok(e.total_predictions >= before);
+    totals.set(e.model_id, e.total_predictions);
+    if (e.type === 'prediction_logged') {
+      const [first, sum] = counted.get(e.model_id) ?? [e.total_predictions - e.count, 0];
+      counted.set(e.model_id, [first, sum + e.count]);
+      assert.equal(e.total_predictions, first + sum + e.count);
+    }
+  }
+});
+
+test('demo-data predictions per minute is the count of the last 60 s (brute-force oracle)', () => {
+  const logged = HOUR_RUN.events.filter((e) => e.type === 'prediction_logged');
+  let checked = 0;
+  for (const m of HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update')) {
+    const t = Date.parse(m.computed_at);
+    const deployed = HOUR_RUN.events.find((e) => e.type === 'model_deployed' && e.model_id === m.model_id);
+    // Only minutes fully inside this model's active time: the log is per model.
+    if (deployed && Date.parse(deployed.deployment_timestamp) > t - 60_000) continue;
+    if (t - START < 60_000) continue;
+    const expected = logged
+      .filter((e) => e.model_id === m.model_id && Date.parse(e.timestamp) > t - 60_000 && Date.parse(e.timestamp) <= t)
+      .reduce((sum, e) => sum + e.count, 0);
+    assert.equal(m.predictions_per_minute, expected, m.computed_at);
+    checked += 1;
+  }
+  assert.ok(checked > 500);
+});
+
+test('demo-data prediction rate follows a daily-like wave', () => {
+  const rates = Array.from({ length: 60 }, (_, i) => expectedRate(i * 10));
+  assert.ok(Math.max(...rates) - Math.min(...rates) > 100);
+  const observed = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update').map((e) => e.predictions_per_minute);
+  assert.ok(Math.max(...observed) > 140 && Math.min(...observed.slice(50)) < 70, 'observed rate swings too');
+});
+
+test('demo-data drift episode takes accuracy through 85% and below 80% and back', () => {
+  const severity = Array.from({ length: 720 }, (_, s) => driftSeverity(s));
+  assert.equal(severity[0], 0);
+  assert.equal(Math.max(...severity), 1);
+  assert.equal(severity[719], 0);
+  // The active model's live accuracy, once it rests on enough labels, crosses both thresholds.
+  const accuracies = HOUR_RUN.events
+    .filter((e) => e.type === 'model_metrics_update' && e.accuracy_window >= MODEL_METRICS.min_labelled)
+    .map((e) => e.current_accuracy);
+  const phases = [];
+  for (const a of accuracies) {
+    const phase = a >= 0.85 ? 'ok' : a < 0.8 ? 'critical' : null;
+    if (phase && phase !== phases.at(-1)) phases.push(phase);
+  }
+  assert.ok(phases.join(',').includes('ok,critical,ok'), phases.join(','));
+});
+
+test('demo-data status changes active to degraded and back to active for the same model', () => {
+  const changes = HOUR_RUN.events.filter((e) => e.type === 'model_status_change');
+  const down = changes.find((e) => e.old_status === 'active' && e.new_status === 'degraded');
+  assert.ok(down, 'degraded');
+  assert.equal(down.new_health, 'critical');
+  const up = changes.find((e) => e.model_id === down.model_id && e.old_status === 'degraded' && e.new_status === 'active'
+    && Date.parse(e.timestamp) > Date.parse(down.timestamp));
+  assert.ok(up, 'recovered');
+  assert.ok(changes.some((e) => e.old_health === 'healthy' && e.new_health === 'warning'), 'passes warning');
+});
+
+test('demo-data status changes come exactly once per change', () => {
+  const last = new Map();
+  for (const e of HOUR_RUN.events.filter((x) => x.type === 'model_status_change')) {
+    assert.ok(e.old_status !== e.new_status || e.old_health !== e.new_health);
+    const previous = last.get(e.model_id);
+    if (previous) {
+      assert.equal(e.old_status, previous.new_status);
+      assert.equal(e.old_health, previous.new_health);
+    }
+    last.set(e.model_id, e);
+  }
+});
+
+test('demo-data retrains periodically, deploys the new version, and sometimes fails', () => {
+  const { events } = HOUR_RUN;
+  const deployed = events.filter((e) => e.type === 'model_deployed');
+  assert.ok(deployed.length >= 4);
+  const versions = deployed.map((e) => e.model_version);
+  assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
+  for (const d of deployed) {
+    const completed = events.find((e) => e.type === 'training_completed' && e.model_id === d.model_id);
+    assert.ok(completed && Date.parse(completed.timestamp) <= Date.parse(d.timestamp));
+  }
+  assert.ok(events.some((e) => e.type === 'training_failed'));
+});
+
+test('demo-data health follows the server policy', () => {
+  const config = MODEL_METRICS;
+  const base = { accuracy_window: 100, latency_ms: { p95: 1 }, error_rate: 0 };
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.85 }, config), 'healthy');
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.8 }, config), 'warning');
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.79 }, config), 'critical');
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.5, accuracy_window: 19 }, config), 'unknown');
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.95, error_rate: 0.3 }, config), 'critical');
+  assert.equal(computeHealth({ ...base, current_accuracy: 0.95, latency_ms: { p95: 300 } }, config), 'warning');
+});
+
+test('demo-data trend compares with the previous values', () => {
+  const prev = { current_accuracy: 0.9, estimated_accuracy: 0.9, predictions_per_minute: 20, latency_ms: { p95: 1 }, error_rate: 0, drift_score: 0.1 };
+  const next = { ...prev, current_accuracy: 0.8, predictions_per_minute: 30 };
+  const trend = computeTrend(next, prev);
+  assert.equal(trend.current_accuracy, 'down');
+  assert.equal(trend.predictions_per_minute, 'up');
+  assert.equal(trend.latency_p95_ms, 'flat');
+  assert.deepEqual(Object.values(computeTrend(next, undefined)), Array(6).fill('flat'));
+});
+
+test('demo-data rng is seeded and uniform enough', () => {
+  const a = createRng(5);
+  const b = createRng(5);
+  const xs = Array.from({ length: 1000 }, () => a.next());
+  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.next()));
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.05);
+});
+
+test('demo-data api trains, reports progress through events, and deploys', async () => {
+  const world = new DemoWorld({ seed: 1, start: START });
+  const api = createDemoApi(world);
+  world.advance(START + 5_000);
+  const { job_id: jobId, model_id: modelId } = await api.trainModel({ name: 'my-model', dataset: 'digits', algorithm: 'sgd' });
+  const model = await api.getModel(modelId);
+  assert.equal(model.status, 'training');
+  assert.deepEqual(sorted(Object.keys(await api.getTrainingJob(jobId))), sorted(JOB_FIELDS));
+  const events = world.advance(START + 60_000);
+  assert.ok(events.some((e) => e.type === 'training_progress' && e.model_id === modelId));
+  const done = events.find((e) => e.type === 'training_completed' && e.model_id === modelId);
+  assert.ok(done);
+  assert.equal((await api.getModel(modelId)).status, 'ready');
+  await api.deployModel(modelId);
+  const after = world.drain();
+  assert.ok(after.some((e) => e.type === 'model_deployed' && e.model_id === modelId));
+  assert.equal((await api.getActiveStatus()).active_model.id, modelId);
+});
+
+test('demo-data api rejects bad requests with the server error shape', async () => {
+  const world = new DemoWorld({ seed: 1, start: START });
+  const api = createDemoApi(world);
+  await assert.rejects(api.trainModel({ name: '', dataset: 'mnist', algorithm: 'svm' }), (error) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.status, 422);
+    assert.equal(error.code, 'validation_error');
+    assert.match(error.message, /dataset must be one of iris, wine, breast_cancer, digits/);
+    return true;
+  });
+  const failed = world.listModels().find((m) => m.status === 'failed');
+  await assert.rejects(api.deployModel(failed.id), { status: 409, code: 'conflict' });
+  await assert.rejects(api.deployModel('999'), { status: 404, code: 'not_found' });
+});
+
+test('demo-data api answers GET /api/monitoring/system in its documented shape', async () => {
+  const world = new DemoWorld({ seed: 1, start: START });
+  world.advance(START + 120_000);
+  const body = await createDemoApi(world).getSystemMonitoring();
+  assert.deepEqual(sorted(Object.keys(body)), ['active_model', 'real_time_metrics', 'system_status', 'timestamp']);
+  assert.deepEqual(sorted(Object.keys(body.system_status)), sorted(MESSAGE_FIELDS.system_metrics));
+  assert.deepEqual(sorted(Object.keys(body.real_time_metrics)),
+    ['estimated_accuracy', 'live_accuracy', 'model_uptime', 'predictions_per_minute']);
+  assert.match(body.real_time_metrics.model_uptime, /^(\d+h )?\d+m$/);
+});
+
+test('demo-data feed delivers the snapshot first, then catches up, through the handler table', () => {
+  const clock = new FakeClock(START + 10 * 60_000);
+  const world = new DemoWorld({ seed: 2, start: START });
+  const seen = [];
+  const handlers = Object.fromEntries(Object.keys(MESSAGE_FIELDS).map((type) => [type, (m) => seen.push(m)]));
+  const feed = createDemoFeed({ world, handlers, now: clock.now, timers: clock.timers, tickMs: 250 });
+  feed.start();
+  assert.equal(seen[0].type, 'snapshot');
+  assert.equal(seen[0].timestamp, new Date(START).toISOString());
+  const caughtUp = seen.length;
+  assert.ok(seen.filter((m) => m.type === 'model_metrics_update').length >= 119, 'ten minutes of history');
+  clock.advance(5_000);
+  assert.ok(seen.length > caughtUp, 'keeps going in real time');
+  assert.equal(world.now, START + 10 * 60_000 + 5_000);
+  feed.send({ type: 'ping' });
+  clock.advance(500);
+  assert.ok(seen.some((m) => m.type === 'pong'));
+  feed.stop();
+  const stopped = seen.length;
+  clock.advance(60_000);
+  assert.equal(seen.length, stopped);
+});
+
+test('demo-data timeline crosses the thresholds inside one cycle', () => {
+  const { drift_start: a, drift_end: d, cycle_seconds: cycle, max_accuracy_drop: drop } = DEMO_TIMELINE;
+  assert.ok(a < d && d < cycle);
+  assert.ok(0.95 - drop < MODEL_METRICS.accuracy_critical, 'the drift can reach below 80%');
+});
