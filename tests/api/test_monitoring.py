@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 
 import httpx
 
+from modelbeacon.services.monitoring import SNAPSHOT_TTL_SECONDS
 from tests.support import IRIS_ROWS, assert_error, deployed_model
 
 
@@ -38,6 +40,7 @@ async def test_system_overview_has_the_contract_fields(client: httpx.AsyncClient
     model = await deployed_model(client)
     for features, label in IRIS_ROWS:
         await client.post("/api/predict", json={"features": features, "label": label})
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     body = (await client.get("/api/monitoring/system")).json()
     status = body["system_status"]
     assert set(status) == {
@@ -77,6 +80,7 @@ async def test_realtime_metrics_equal_a_recomputation_from_the_prediction_log(
         )
         assert response.status_code == 200
 
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
     history = (
         await client.get(f"/api/models/{model['id']}/predictions", params={"limit": 1000})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
+from modelbeacon.services.monitoring import SNAPSHOT_TTL_SECONDS
 from tests.support import IRIS_ROWS, assert_error, deployed_model, train
 
 
@@ -67,6 +70,7 @@ async def test_predict_batch_logs_every_row_with_inline_labels(client: httpx.Asy
     assert history[0]["features"] == rows[-1]
     assert len(history[0]["input_hash"]) == 32
 
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
     assert metrics["total_predictions"] == 6
     assert metrics["current_accuracy"] == 1.0 and metrics["accuracy_window"] == 6
@@ -117,6 +121,7 @@ async def test_predict_bad_inputs_are_4xx_and_nothing_is_logged(client: httpx.As
         error = assert_error(response, status)
         assert fragment in error["message"] + str(error["details"]), (body, error)
     assert await _history(client, model["id"]) == []
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
     assert metrics["total_predictions"] == 0 and metrics["error_rate"] is None
 
@@ -164,6 +169,7 @@ async def test_feedback_joins_labels_idempotently_and_refuses_a_different_one(
     assert again.status_code == 200 and again.json()["created"] is False
     assert_error(await client.post(url, json={"label": 2}), 409, "label_conflict")
 
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
     assert metrics["accuracy_window"] == 1 and metrics["current_accuracy"] == 1.0
     history = await _history(client, model["id"])
@@ -206,6 +212,7 @@ async def test_feedback_for_a_prediction_no_longer_in_memory_uses_the_database(
         409,
         "label_conflict",
     )
+    await asyncio.sleep(SNAPSHOT_TTL_SECONDS)  # the contract's read-after-write bound
     metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
     assert metrics["accuracy_window"] == 1 and metrics["current_accuracy"] == 0.0
     assert metrics["total_predictions"] == 2010
