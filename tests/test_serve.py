@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,54 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import IRIS_ROWS
+from tests.support import IRIS_ROWS, ServerProcess
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ServerProcess:
-    """A ``modelbeacon serve`` child we started, stopped by its own PID."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "modelbeacon", "serve", "--port", str(self.port)],
-            env=env,
-            cwd=cwd,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"server did not become healthy: {log.read_text()[-3000:]}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout=30)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self._log.close()
-        return code
 
 
 @pytest.fixture
@@ -136,6 +88,7 @@ def test_serve_keeps_every_live_number_across_a_restart(start_server: Any) -> No
             if inline is None:
                 client.post(f"/api/predictions/{prediction_id}/feedback", json={"label": truth})
 
+    time.sleep(0.2)  # past the contract's 100 ms read-after-write bound
     before = _live_numbers(server.url, model_id)
     assert before["total_predictions"] == 300 and before["accuracy_window"] == 100
     assert server.stop() == 0, "SIGTERM must flush and exit 0"
