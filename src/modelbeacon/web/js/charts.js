@@ -136,8 +136,10 @@ export function createCharts(panel, {
           // Slide with the newest point so the window always shows the last 15 minutes.
           x: {
             time: true,
-            range: (u, min, max) => {
-              const end = max ?? Date.now() / 1000; // empty chart: the window ending now
+            range: (u) => {
+              // Decide from the data itself: for an empty chart uPlot passes no usable max.
+              const xs = u.data[0] ?? [];
+              const end = xs.length > 0 ? xs[xs.length - 1] : Date.now() / 1000;
               return [end - windowSeconds, end];
             },
           },
