@@ -52,7 +52,7 @@ async def test_rows_are_written_in_batches_and_flushed_on_exit(database: Databas
         assert writer.stats().written_rows >= 100
     stats = writer.stats()
     assert stats.pending_rows == 0 and stats.written_rows == 120 and stats.written_labels == 1
-    assert repo.success_count(model.id) == 120
+    assert repo.total_predictions(model.id) == 120
     assert [r.prediction_id for r in repo.recent(model.id, 3)] == ["p119", "p118", "p117"]
     assert repo.get("p119").label == 0  # type: ignore[union-attr]
 
@@ -78,6 +78,6 @@ async def test_an_outage_delays_rows_but_loses_none(database: Database) -> None:
             if writer.stats().pending_rows == 0:
                 break
             await asyncio.sleep(0.02)
-    assert repo.success_count(model.id) == 25
+    assert repo.total_predictions(model.id) == 25
     ids = [r.prediction_id for r in reversed(repo.recent(model.id, 100))]
     assert ids == [f"p{i}" for i in range(25)], "arrival order survives the retries"

@@ -120,7 +120,7 @@ def test_prediction_rows_round_trip_exactly(database: Database) -> None:
     stored = repo.get("p1")
     assert stored is not None and stored.ts == ts and stored.label == 1 and stored.correct
     assert stored.probabilities == {"0": 0.2, "1": 0.8}
-    assert repo.success_count(model.id) == 1
+    assert repo.total_predictions(model.id) == 1
     assert [r.prediction_id for r in repo.recent(model.id, 10)] == ["p2", "p1"]
     assert repo.recent_labelled(model.id, 100) == [(ts, "p1", True)]
     assert repo.timestamps_since(model.id, ts - 1) == [ts]
@@ -140,10 +140,13 @@ def test_delete_older_than_removes_in_batches(database: Database) -> None:
     model, _ = models.create_for_training("a", "iris", "sgd", {}, 1.0)
     repo = PredictionRepository(database)
     repo.write([_row(f"p{i}", model.id, float(i)) for i in range(10)], [])
+    repo.write([_row("failed", model.id, 0.5, error="boom")], [])
     assert repo.delete_older_than(7.0, batch_size=4) == 4
-    assert repo.delete_older_than(7.0, batch_size=4) == 3
+    assert repo.delete_older_than(7.0, batch_size=4) == 4
     assert repo.delete_older_than(7.0, batch_size=4) == 0
     assert sorted(r.ts for r in repo.recent(model.id, 100)) == [7.0, 8.0, 9.0]
+    # The 7 purged successes still count (the failed call never did).
+    assert repo.total_predictions(model.id) == 10
 
 
 def test_restore_window_reaches_back_past_errors_for_enough_successes(database: Database) -> None:

@@ -87,7 +87,7 @@ class ModelCatalog:
                 base_status=record.status,
                 deployed_at=record.deployed_at,
                 reference=_reference(record),
-                total_predictions=self._predictions.success_count(record.id),
+                total_predictions=self._predictions.total_predictions(record.id),
                 recent_calls=[to_record(row) for row in calls],
                 labelled=[LabelledOutcome(ts, pid, correct) for ts, pid, correct in labelled],
                 rate_timestamps=self._predictions.timestamps_since(

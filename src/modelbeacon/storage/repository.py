@@ -305,15 +305,18 @@ class PredictionRepository:
             )
             return [_prediction(r) for r in rows]
 
-    def success_count(self, model_id: int) -> int:
+    def total_predictions(self, model_id: int) -> int:
+        """Successful predictions ever logged for the model, including rows retention purged."""
         with self._db.transaction() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(predictions)
-                    .where(predictions.c.model_id == model_id, predictions.c.error.is_(None))
-                ).scalar_one()
-            )
+            stored = conn.execute(
+                select(func.count())
+                .select_from(predictions)
+                .where(predictions.c.model_id == model_id, predictions.c.error.is_(None))
+            ).scalar_one()
+            purged = conn.execute(
+                select(models.c.purged_predictions).where(models.c.id == model_id)
+            ).scalar_one_or_none()
+            return int(stored) + int(purged or 0)
 
     def recent_labelled(self, model_id: int, limit: int) -> list[tuple[float, str, bool]]:
         """(ts, prediction_id, correct) of the newest ``limit`` labelled predictions by time."""
@@ -343,8 +346,30 @@ class PredictionRepository:
             )
 
     def delete_older_than(self, cutoff: float, batch_size: int) -> int:
-        """Delete at most ``batch_size`` prediction rows older than ``cutoff``; return how many."""
+        """Delete at most ``batch_size`` prediction rows older than ``cutoff``; return how many.
+
+        The successful rows deleted are added to their model's ``purged_predictions`` in the
+        same transaction, so ``total_predictions`` (which counts them) survives retention.
+        """
         with self._db.transaction() as conn:
-            ids = select(predictions.c.id).where(predictions.c.ts < cutoff).limit(batch_size)
-            result = conn.execute(delete(predictions).where(predictions.c.id.in_(ids)))
-            return int(result.rowcount or 0)
+            ids = [
+                r.id
+                for r in conn.execute(
+                    select(predictions.c.id).where(predictions.c.ts < cutoff).limit(batch_size)
+                )
+            ]
+            if not ids:
+                return 0
+            purged = conn.execute(
+                select(predictions.c.model_id, func.count())
+                .where(predictions.c.id.in_(ids), predictions.c.error.is_(None))
+                .group_by(predictions.c.model_id)
+            ).all()
+            for model_id, count in purged:
+                conn.execute(
+                    update(models)
+                    .where(models.c.id == model_id)
+                    .values(purged_predictions=models.c.purged_predictions + count)
+                )
+            conn.execute(delete(predictions).where(predictions.c.id.in_(ids)))
+            return len(ids)

@@ -54,6 +54,8 @@ models = Table(
     Column("artifact_path", String(255), nullable=True),
     Column("artifact_sha256", String(64), nullable=True),
     Column("artifact_trusted_types", JSON, nullable=True),
+    # Successful prediction rows retention deleted: total_predictions counts them still.
+    Column("purged_predictions", Integer, nullable=False, server_default="0"),
     UniqueConstraint("name", "version", name="uq_models_name_version"),
     # At most one row may be active: the database itself refuses a second one.
     Index(
