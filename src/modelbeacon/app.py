@@ -7,7 +7,6 @@ independent apps as they like and nothing is created at import time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +45,7 @@ from modelbeacon.storage.repository import (
     ModelRepository,
     PredictionRepository,
 )
+from modelbeacon.storage.threads import in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +70,12 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
     async with AsyncExitStack() as stack:
         engine = create_db_engine(settings.database_url)
         stack.callback(engine.dispose)
-        await asyncio.to_thread(migrate, engine)
+        await in_thread(migrate, engine)
         database = Database(engine)
         model_repo = ModelRepository(database)
         job_repo = JobRepository(database)
         prediction_repo = PredictionRepository(database)
-        interrupted = await asyncio.to_thread(model_repo.fail_interrupted, clock())
+        interrupted = await in_thread(model_repo.fail_interrupted, clock())
         if interrupted:
             logger.warning("marked %d interrupted training job(s) as failed", interrupted)
 
@@ -90,7 +90,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             model_repo, prediction_repo, ArtifactStore(settings.artifact_dir),
             health_policy(settings), clock,
         )  # fmt: skip
-        await asyncio.to_thread(catalog.load)
+        await in_thread(catalog.load)
 
         writer = LogWriter(
             prediction_repo,

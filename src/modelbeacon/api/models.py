@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import Job, Model, PredictionHistory, TrainAccepted, TrainRequest
 from modelbeacon.services.views import job_view, model_view, prediction_view
+from modelbeacon.storage.threads import in_thread
 
 router = APIRouter(tags=["models"])
 
@@ -48,5 +48,5 @@ async def prediction_history(
 ) -> dict[str, Any]:
     services.catalog.get(model_id)
     await services.writer.flush()
-    rows = await asyncio.to_thread(services.predictions.recent, model_id, limit)
+    rows = await in_thread(services.predictions.recent, model_id, limit)
     return {"model_id": str(model_id), "predictions": [prediction_view(r) for r in rows]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,6 +16,7 @@ from modelbeacon.api.schemas import (
     SystemOverview,
 )
 from modelbeacon.errors import UnavailableError
+from modelbeacon.storage.threads import in_thread
 
 router = APIRouter(tags=["monitoring"])
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["monitoring"])
 async def health(services: ServicesDep) -> Any:
     """Liveness plus readiness of the database and the event bus (503 when one is down)."""
     try:
-        await asyncio.to_thread(services.database.ping)
+        await in_thread(services.database.ping)
     except UnavailableError as exc:
         raise UnavailableError(
             "the database is not reachable", details={"database": exc.message}

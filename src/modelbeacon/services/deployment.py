@@ -11,6 +11,7 @@ from modelbeacon.services.clock import Clock, iso
 from modelbeacon.services.monitoring import StatusAnnouncer
 from modelbeacon.services.notify import EventSink
 from modelbeacon.storage.repository import ModelRepository
+from modelbeacon.storage.threads import in_thread
 
 
 class DeploymentService:
@@ -36,14 +37,14 @@ class DeploymentService:
             # Loading verifies the artifact's checksum before the model goes live.
             await self._catalog.predictor(live)
             now = self._clock()
-            previous_id = await asyncio.to_thread(self._models.deploy, model_id, now)
+            previous_id = await in_thread(self._models.deploy, model_id, now)
             if previous_id is not None:
                 previous = self._catalog.get(previous_id)
-                fresh = await asyncio.to_thread(self._models.get, previous_id)
+                fresh = await in_thread(self._models.get, previous_id)
                 if fresh is not None:
                     self._catalog.replace_record(fresh)
                 self._announcer.announce(previous.monitor.set_base_status("inactive"))
-            record = await asyncio.to_thread(self._models.get, model_id)
+            record = await in_thread(self._models.get, model_id)
             assert record is not None, "a model cannot vanish while it is being deployed"
             self._catalog.replace_record(record)
             self._catalog.active_id = model_id

@@ -20,6 +20,7 @@ from modelbeacon.services.prediction import validate_label
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.records import LabelUpdate
 from modelbeacon.storage.repository import PredictionRepository
+from modelbeacon.storage.threads import in_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class FeedbackService:
             )
         async with self._db_lock:
             await self._writer.flush()
-            row = await asyncio.to_thread(self._predictions.get, prediction_id)
+            row = await in_thread(self._predictions.get, prediction_id)
             if row is None or row.error is not None:
                 raise PredictionNotFoundError(
                     f"no prediction with id {prediction_id!r}",

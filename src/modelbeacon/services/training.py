@@ -31,6 +31,7 @@ from modelbeacon.services.notify import EventSink
 from modelbeacon.services.training_process import TrainingOutcome, TrainingProcess
 from modelbeacon.storage.records import JobRecord, ModelRecord, TrainedFields
 from modelbeacon.storage.repository import JobRepository, ModelRepository
+from modelbeacon.storage.threads import in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class TrainingService:
             )
         spec = TrainingSpec(dataset=dataset, algorithm=algorithm, params=params)
         await asyncio.to_thread(validate_spec, spec)
-        model, job = await asyncio.to_thread(
+        model, job = await in_thread(
             self._models.create_for_training, name, dataset, algorithm, dict(params), self._clock()
         )
         self._catalog.add(model)
@@ -85,7 +86,7 @@ class TrainingService:
     async def job(self, job_id: int) -> JobRecord:
         if job_id in self._running:
             return self._running[job_id]
-        job = await asyncio.to_thread(self._jobs.get, job_id)
+        job = await in_thread(self._jobs.get, job_id)
         if job is None:
             raise JobNotFoundError(f"no training job with id {job_id}", details={"job_id": job_id})
         return job
@@ -123,7 +124,7 @@ class TrainingService:
         while True:
             job = self._running[job_id]
             if job != written:
-                await asyncio.to_thread(
+                await in_thread(
                     self._jobs.update,
                     job_id,
                     state=job.state,
@@ -135,33 +136,47 @@ class TrainingService:
             await asyncio.sleep(_PERSIST_SECONDS)
 
     async def _run(self, job: JobRecord, model: ModelRecord, spec: TrainingSpec) -> None:
-        loop = asyncio.get_running_loop()
         async with self._slots:
             persister = asyncio.create_task(self._persist_progress(job.id))
+            outcome: TrainingOutcome | None = None
+            error = "cancelled: the server is shutting down"
             try:
-                key = make_artifact_key(model.name, f"v{model.version}", model.id)
-                process = TrainingProcess(spec, self._artifact_root, key)
-                self._processes.add(process)
-
-                def relay(progress: TrainingProgress) -> None:
-                    # Runs in the waiting thread: hand the report to the event loop.
-                    loop.call_soon_threadsafe(self._progress, job.id, progress)
-
-                try:
-                    outcome = await asyncio.to_thread(process.wait, relay)
-                finally:
-                    self._processes.discard(process)
-                await self._succeed(job.id, model, outcome)
+                outcome = await self._train(job, model, spec)
             except ModelbeaconError as exc:
-                await self._fail(job.id, model, exc.message)
-            except asyncio.CancelledError:
-                await self._fail(job.id, model, "cancelled: the server is shutting down")
-                raise
+                error = exc.message
             finally:
+                # The persister writes the running state; stop it (and let an in-flight write
+                # finish) before the final state is written, or it could overwrite "completed".
                 persister.cancel()
                 with suppress(asyncio.CancelledError):
                     await persister
-                self._running.pop(job.id, None)
+                try:
+                    if outcome is not None:
+                        try:
+                            await self._succeed(job.id, model, outcome)
+                        except ModelbeaconError as exc:
+                            await self._fail(job.id, model, f"could not register: {exc.message}")
+                    else:
+                        await self._fail(job.id, model, error)
+                finally:
+                    self._running.pop(job.id, None)
+
+    async def _train(
+        self, job: JobRecord, model: ModelRecord, spec: TrainingSpec
+    ) -> TrainingOutcome:
+        loop = asyncio.get_running_loop()
+
+        def relay(progress: TrainingProgress) -> None:
+            # Runs in the waiting thread: hand the report to the event loop.
+            loop.call_soon_threadsafe(self._progress, job.id, progress)
+
+        key = make_artifact_key(model.name, f"v{model.version}", model.id)
+        process = TrainingProcess(spec, self._artifact_root, key)
+        self._processes.add(process)
+        try:
+            return await asyncio.to_thread(process.wait, relay)
+        finally:
+            self._processes.discard(process)
 
     async def _succeed(self, job_id: int, model: ModelRecord, outcome: TrainingOutcome) -> None:
         trained = TrainedFields(
@@ -175,11 +190,11 @@ class TrainingService:
             artifact_trusted_types=outcome.artifact.trusted_types,
         )
         now = self._clock()
-        record = await asyncio.to_thread(self._models.mark_ready, model.id, trained, now)
+        record = await in_thread(self._models.mark_ready, model.id, trained, now)
         # Nothing was served while training, so a fresh monitor (with the new training-set
         # reference for drift) loses nothing; training_completed announces the change.
         self._catalog.add(record)
-        await asyncio.to_thread(
+        await in_thread(
             self._jobs.update,
             job_id,
             state="completed",
@@ -201,9 +216,11 @@ class TrainingService:
 
     async def _fail(self, job_id: int, model: ModelRecord, error: str) -> None:
         logger.warning("training job %s failed: %s", job_id, error)
+        # Best effort: with the database down the job stays unfinished there, and the next
+        # start marks it failed (fail_interrupted); the event and the log still say why.
         with suppress(ModelbeaconError):
-            await asyncio.to_thread(self._models.mark_failed, model.id, error)
-            await asyncio.to_thread(
+            await in_thread(self._models.mark_failed, model.id, error)
+            await in_thread(
                 self._jobs.update,
                 job_id,
                 state="failed",
@@ -211,9 +228,9 @@ class TrainingService:
                 error=error,
                 finished_at=self._clock(),
             )
-        fresh = await asyncio.to_thread(self._models.get, model.id)
-        if fresh is not None:
-            self._catalog.replace_record(fresh).monitor.set_base_status("failed")
+            fresh = await in_thread(self._models.get, model.id)
+            if fresh is not None:
+                self._catalog.replace_record(fresh).monitor.set_base_status("failed")
         self._sink.emit(
             TRAINING_FAILED,
             {"job_id": str(job_id), "model_id": str(model.id), "error": error},

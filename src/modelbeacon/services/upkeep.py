@@ -22,6 +22,7 @@ from modelbeacon.services.monitoring import MonitoringService, SystemProbe
 from modelbeacon.settings import Settings
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.repository import PredictionRepository
+from modelbeacon.storage.threads import in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +68,7 @@ class Upkeep:
         cutoff = self._clock() - self._settings.retention_days * _SECONDS_PER_DAY
         deleted = 0
         while True:
-            batch = await asyncio.to_thread(
-                self._predictions.delete_older_than, cutoff, RETENTION_BATCH
-            )
+            batch = await in_thread(self._predictions.delete_older_than, cutoff, RETENTION_BATCH)
             deleted += batch
             if batch < RETENTION_BATCH:
                 break

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.storage.records import LabelUpdate, PredictionRow
 from modelbeacon.storage.repository import PredictionRepository
+from modelbeacon.storage.threads import in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class LogWriter:
                 return
             self._rows, self._labels = [], []
             try:
-                await asyncio.to_thread(self._repository.write, rows, labels)
+                await in_thread(self._repository.write, rows, labels)
             except BaseException:
                 # Put the batch back ahead of anything queued meanwhile: order is arrival order.
                 self._rows[:0] = rows

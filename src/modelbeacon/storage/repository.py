@@ -1,8 +1,8 @@
 """Repositories: every SQL statement modelbeacon runs, behind plain-record methods.
 
 All methods are synchronous and thread-safe (one short transaction each); services call them
-through ``asyncio.to_thread`` so the event loop never waits on the database. SQLAlchemy errors
-leave this module as ``UnavailableError`` (the database could not be reached) or
+through ``storage.threads.in_thread`` so the event loop never waits on the database.
+SQLAlchemy errors leave this module as ``UnavailableError`` (the database could not be reached) or
 ``ConflictError`` (a constraint refused the write), chained to the original.
 """
 
