@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
-from modelbeacon.storage.database import create_db_engine, migrate
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.records import LabelUpdate, PredictionRow
 from modelbeacon.storage.repository import Database, ModelRepository, PredictionRepository
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    engine = create_db_engine(database_url)
-    migrate(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 def _row(i: int, model_id: int) -> PredictionRow:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import inspect, text
 
@@ -16,14 +14,6 @@ from modelbeacon.storage.repository import (
     ModelRepository,
     PredictionRepository,
 )
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    engine = create_db_engine(database_url)
-    migrate(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 def _trained() -> TrainedFields:

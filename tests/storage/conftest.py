@@ -1,0 +1,18 @@
+"""A migrated, empty database for the storage tests (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from modelbeacon.storage.database import create_db_engine, migrate
+from modelbeacon.storage.repository import Database
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    yield Database(engine)
+    engine.dispose()
