@@ -1,0 +1,120 @@
+"""What each request sends: a noisy dataset row, its true label, and scheduled drift.
+
+Pure: no clock, no I/O; the caller passes the time since the run started.
+
+Rows are drawn uniformly from the whole built-in dataset, not only from the server's held-out
+validation split: that split belongs to the server (and changes with its training spec), so
+the simulator does not try to mirror it. The added noise (``noise`` training standard
+deviations per feature) means no request repeats a training row verbatim; at the default 0.15
+a logistic regression on iris stays around 95% accurate.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modelbeacon.registry import Dataset
+
+
+@dataclass(frozen=True)
+class DriftSchedule:
+    """Drift episodes of ``duration`` seconds, starting at ``every``, ``2 * every``, ...
+
+    ``every == 0`` means no drift ever. The first episode starts only after ``every``
+    seconds, so a run begins undrifted and a model can show it is healthy first.
+    Requires ``every >= 0`` and, when ``every > 0``, ``0 <= duration < every``.
+    """
+
+    every: float = 300.0
+    duration: float = 70.0
+
+    def __post_init__(self) -> None:
+        if self.every < 0 or (self.every > 0 and not 0 <= self.duration < self.every):
+            raise ValueError(
+                f"need every >= 0 and 0 <= duration < every; got every={self.every}, "
+                f"duration={self.duration}"
+            )
+
+    def active(self, t: float) -> bool:
+        """True while ``t`` (seconds since the start) lies inside an episode."""
+        if self.every <= 0 or t < self.every:
+            return False
+        return (t % self.every) < self.duration
+
+    def seconds_left(self, t: float) -> float:
+        """How long the episode ``t`` lies in still lasts; 0.0 outside episodes."""
+        if not self.active(t):
+            return 0.0
+        return self.duration - (t % self.every)
+
+    def episode(self, t: float) -> int:
+        """1 for the first episode, 2 for the second...; 0 before the first (or no drift)."""
+        if self.every <= 0 or t < self.every:
+            return 0
+        return int(t // self.every)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One request's input: ``features`` in the dataset's column order, the true ``label``,
+    and whether drift was applied to it."""
+
+    features: tuple[float, ...]
+    label: int
+    drifted: bool
+
+
+class InputSampler:
+    """Draws noisy rows of ``dataset``, shifted while ``schedule`` says drift is on.
+
+    Drift adds ``drift_strength`` (population) standard deviations to every feature in the
+    second half of the columns (for iris: petal length and petal width). It moves the feature
+    means, so the server's ``drift_score`` rises, and at the default 2.5 it sends a logistic
+    regression on iris from about 95% to under 40% accuracy on drifted inputs, which takes
+    the live accuracy window under 80% within an episode. All randomness comes from ``rng``.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        rng: random.Random,
+        noise: float = 0.15,
+        drift_strength: float = 2.5,
+        schedule: DriftSchedule | None = None,
+    ) -> None:
+        if noise < 0 or drift_strength < 0:
+            raise ValueError("noise and drift_strength must be >= 0")
+        self._rows = [tuple(float(v) for v in row) for row in dataset.X]
+        self._labels = [int(label) for label in dataset.y]
+        stds = [float(s) for s in dataset.X.std(axis=0)]
+        self._noise_sd = tuple(noise * s for s in stds)
+        first_drifted = dataset.n_features // 2
+        self._shift = tuple(
+            drift_strength * s if i >= first_drifted else 0.0 for i, s in enumerate(stds)
+        )
+        self._drifted_names = dataset.feature_names[first_drifted:]
+        self._schedule = schedule or DriftSchedule(every=0.0)
+        self._rng = rng
+
+    @property
+    def schedule(self) -> DriftSchedule:
+        return self._schedule
+
+    @property
+    def drifted_features(self) -> tuple[str, ...]:
+        """Names of the columns that drift shifts."""
+        return self._drifted_names
+
+    def draw(self, t: float) -> Sample:
+        """The input for a request made ``t`` seconds into the run."""
+        index = self._rng.randrange(len(self._rows))
+        drifted = self._schedule.active(t)
+        features = tuple(
+            round(value + self._rng.gauss(0.0, sd) + (shift if drifted else 0.0), 4)
+            for value, sd, shift in zip(self._rows[index], self._noise_sd, self._shift, strict=True)
+        )
+        return Sample(features=features, label=self._labels[index], drifted=drifted)

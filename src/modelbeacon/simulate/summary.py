@@ -1,0 +1,103 @@
+"""What a simulation run did: live counters while it runs, a frozen summary at the end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+ErrorKind = Literal["connection", "4xx", "5xx"]
+ERROR_KINDS: tuple[ErrorKind, ...] = ("connection", "4xx", "5xx")
+
+
+@dataclass
+class TrafficCounters:
+    """Mutable tallies of one run; owned by that run, read by its status lines.
+
+    ``requests_sent`` counts prediction requests started; each ends as exactly one of
+    ``predictions_ok``, an entry of ``errors`` (prediction requests only) or ``abandoned``
+    (still in flight when the run stopped).
+    """
+
+    requests_sent: int = 0
+    predictions_ok: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    abandoned: int = 0
+    labels_inline: int = 0
+    labels_feedback: int = 0
+    label_errors: Counter[str] = field(default_factory=Counter)
+    labels_dropped: int = 0
+    retrains: int = 0
+    retrain_failures: int = 0
+
+    @property
+    def error_total(self) -> int:
+        return sum(self.errors.values())
+
+    def freeze(self, *, elapsed: float, sending: float) -> SimulationSummary:
+        return SimulationSummary(
+            requests_sent=self.requests_sent,
+            predictions_ok=self.predictions_ok,
+            errors=MappingProxyType({kind: self.errors[kind] for kind in ERROR_KINDS}),
+            abandoned=self.abandoned,
+            labels_inline=self.labels_inline,
+            labels_feedback=self.labels_feedback,
+            label_errors=MappingProxyType({kind: self.label_errors[kind] for kind in ERROR_KINDS}),
+            labels_dropped=self.labels_dropped,
+            retrains=self.retrains,
+            retrain_failures=self.retrain_failures,
+            achieved_rate_per_minute=60.0 * self.requests_sent / sending if sending > 0 else 0.0,
+            elapsed_seconds=elapsed,
+        )
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    """The outcome of a run.
+
+    ``errors`` and ``label_errors`` map each kind (``connection``: no HTTP answer at all,
+    timeouts included; ``4xx``; ``5xx``) to how many prediction / feedback requests failed
+    that way. ``labels_inline`` and ``labels_feedback`` count labels the server accepted;
+    ``labels_dropped`` those never sent (queue full, or still waiting when the run stopped).
+    ``retrains`` counts new versions trained and deployed. ``achieved_rate_per_minute`` is
+    prediction requests sent per minute of sending time (the stop grace excluded);
+    ``elapsed_seconds`` is the whole run, grace included.
+    """
+
+    requests_sent: int
+    predictions_ok: int
+    errors: MappingProxyType[str, int]
+    abandoned: int
+    labels_inline: int
+    labels_feedback: int
+    label_errors: MappingProxyType[str, int]
+    labels_dropped: int
+    retrains: int
+    retrain_failures: int
+    achieved_rate_per_minute: float
+    elapsed_seconds: float
+
+    @property
+    def error_total(self) -> int:
+        return sum(self.errors.values())
+
+    def lines(self) -> list[str]:
+        """The summary as plain text lines, for a terminal or a log."""
+
+        def by_kind(counts: MappingProxyType[str, int]) -> str:
+            return ", ".join(f"{kind} {n}" for kind, n in counts.items())
+
+        return [
+            f"requests sent      {self.requests_sent}",
+            f"predictions ok     {self.predictions_ok}",
+            f"errors             {self.error_total} ({by_kind(self.errors)})",
+            f"abandoned at stop  {self.abandoned}",
+            f"labels sent        {self.labels_inline + self.labels_feedback} "
+            f"(inline {self.labels_inline}, feedback {self.labels_feedback})",
+            f"label errors       {sum(self.label_errors.values())} "
+            f"({by_kind(self.label_errors)}), dropped {self.labels_dropped}",
+            f"retrains           {self.retrains} (failed {self.retrain_failures})",
+            f"achieved rate      {self.achieved_rate_per_minute:.1f} per minute",
+            f"elapsed            {self.elapsed_seconds:.1f} s",
+        ]

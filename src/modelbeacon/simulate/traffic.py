@@ -1,0 +1,370 @@
+"""Driving a running modelbeacon server with realistic traffic, through its public REST API.
+
+One run is one ``_TrafficRun``: a sending loop (Poisson arrivals, at most ``max_in_flight``
+requests outstanding), a label dispatcher (a heap of delayed feedback labels), a status
+printer and, optionally, a periodic retrain-and-deploy. Everything it owns is created in
+``run_simulation`` and cancelled before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+from collections import Counter
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from modelbeacon.errors import ModelbeaconError
+from modelbeacon.registry import Dataset, load_dataset
+from modelbeacon.simulate.arrivals import PoissonArrivals, RateWave
+from modelbeacon.simulate.config import SimulationConfig
+from modelbeacon.simulate.failures import FailureReporter, describe_failure, failure_kind
+from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, Sample
+from modelbeacon.simulate.labels import LabelQueue, PendingLabel
+from modelbeacon.simulate.lifecycle import train_and_deploy
+from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters
+
+# A run that falls further behind its arrival schedule than this (a stalled server, a paused
+# process) restarts the arrival process from "now" instead of firing the backlog at once.
+_MAX_LAG_SECONDS = 1.0
+
+
+async def run_simulation(
+    config: SimulationConfig,
+    *,
+    console: Console | None = None,
+    stop: asyncio.Event | None = None,
+) -> SimulationSummary:
+    """Send prediction traffic to ``config.url`` until the run is over; return what happened.
+
+    The run is over after ``config.duration`` seconds, after ``config.max_requests``
+    prediction requests, or when ``stop`` is set, whichever comes first; then it waits at most
+    ``config.stop_grace`` seconds for requests in flight and labels due by then, and drops the
+    rest. Server failures (unreachable, 4xx, 5xx) are counted and reported on ``console``
+    (rate-limited), never raised: the run keeps going and recovers when the server does. A
+    status line goes to ``console`` every ``config.status_interval`` seconds; None prints
+    nothing. Raises ``InvalidInputError`` for an unknown ``config.dataset``.
+    """
+    dataset = load_dataset(config.dataset)
+    headers = {"X-API-Key": config.api_key} if config.api_key else {}
+    # A few connections beyond the in-flight bound for the retrain job's calls.
+    limits = httpx.Limits(max_connections=config.max_in_flight + 4)
+    async with httpx.AsyncClient(
+        base_url=config.url, headers=headers, timeout=config.request_timeout, limits=limits
+    ) as client:
+        run = _TrafficRun(config, client, input_sampler(config, dataset), console, stop)
+        return await run.execute()
+
+
+def input_sampler(config: SimulationConfig, dataset: Dataset) -> InputSampler:
+    """The input sampler ``config`` describes, seeded from ``config.seed``."""
+    return InputSampler(
+        dataset,
+        rng=random.Random(f"{config.seed}:inputs"),
+        noise=config.noise,
+        drift_strength=config.drift_strength,
+        schedule=DriftSchedule(every=config.drift_every, duration=config.drift_duration),
+    )
+
+
+def rate_wave(config: SimulationConfig) -> RateWave:
+    """The arrival rate ``config`` describes: the fixed ``rate`` if set, else the wave."""
+    if config.rate is not None:
+        return RateWave.constant(config.rate)
+    return RateWave(low=config.low_rate, high=config.high_rate, period=config.period)
+
+
+class _TrafficRun:
+    def __init__(
+        self,
+        config: SimulationConfig,
+        client: httpx.AsyncClient,
+        inputs: InputSampler,
+        console: Console | None,
+        stop: asyncio.Event | None,
+    ) -> None:
+        self._config = config
+        self._client = client
+        self._inputs = inputs
+        self._console = console
+        self._stop = stop if stop is not None else asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._t0 = self._loop.time()
+        self._wave = rate_wave(config)
+        self._arrivals = PoissonArrivals(self._wave, random.Random(f"{config.seed}:arrivals"))
+        self._choices = random.Random(f"{config.seed}:labels")
+        self._counters = TrafficCounters()
+        self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._labels = LabelQueue(config.max_pending_labels)
+        self._labels_changed = asyncio.Event()
+        self._predicts: set[asyncio.Task[None]] = set()
+        self._sends: set[asyncio.Task[None]] = set()
+        self._failures = FailureReporter(console, config.error_report_interval, self._now)
+        self._drifting = False
+
+    def _now(self) -> float:
+        return self._loop.time() - self._t0
+
+    async def execute(self) -> SimulationSummary:
+        self._say(self._start_line())
+        background = [
+            asyncio.create_task(self._dispatch_labels()),
+            asyncio.create_task(self._report_status()),
+        ]
+        if self._config.retrain_every > 0:
+            background.append(asyncio.create_task(self._retrain_periodically()))
+        sending = 0.0
+        try:
+            await self._send_until_done()
+            sending = self._now()
+            await self._wind_down()
+        finally:
+            leftovers = [*background, *self._predicts, *self._sends]
+            for task in leftovers:
+                task.cancel()
+            results = await asyncio.gather(*leftovers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        counters = self._counters
+        counters.abandoned = counters.requests_sent - counters.predictions_ok - counters.error_total
+        self._failures.flush()
+        return counters.freeze(elapsed=self._now(), sending=sending)
+
+    # -- sending ------------------------------------------------------------------------------
+
+    async def _send_until_done(self) -> None:
+        config = self._config
+        end = math.inf if config.duration is None else config.duration
+        limit = math.inf if config.max_requests is None else config.max_requests
+        due = self._arrivals.next_after(0.0)
+        while self._counters.requests_sent < limit:
+            if due >= end:
+                await self._sleep_until(end)
+                return
+            if await self._sleep_until(due) or not await self._acquire_slot():
+                return
+            now = self._now()
+            if now >= end:
+                self._slots.release()
+                return
+            self._start_prediction(self._inputs.draw(due), due)
+            due = self._arrivals.next_after(due if now - due < _MAX_LAG_SECONDS else now)
+
+    def _start_prediction(self, sample: Sample, at: float) -> None:
+        config = self._config
+        # Always three draws per request, so the label decisions depend on the seed only.
+        labelled = self._choices.random() < config.label_share
+        inline = self._choices.random() < config.inline_share and labelled
+        delay = self._choices.uniform(config.min_label_delay, config.max_label_delay)
+        self._note_drift(sample, at)
+        task = asyncio.create_task(
+            self._predict(sample, inline=inline, delay=delay if labelled and not inline else None)
+        )
+        self._predicts.add(task)
+        task.add_done_callback(self._predicts.discard)
+        self._counters.requests_sent += 1
+
+    async def _predict(self, sample: Sample, *, inline: bool, delay: float | None) -> None:
+        """One prediction request; its slot is already held and is released here."""
+        try:
+            body: dict[str, Any] = {"features": list(sample.features)}
+            if inline:
+                body["label"] = sample.label
+            try:
+                response = await self._client.post("/api/predict", json=body)
+            except httpx.TransportError as exc:
+                self._record_failure(self._counters.errors, exc)
+                return
+            if response.status_code >= 400:
+                self._record_failure(self._counters.errors, response)
+                return
+            prediction_id = str(response.json()["prediction_id"])
+            self._counters.predictions_ok += 1
+            self._failures.success()
+            if inline:
+                self._counters.labels_inline += 1
+            elif delay is not None:
+                self._queue_label(self._now() + delay, prediction_id, sample.label)
+        finally:
+            self._slots.release()
+
+    async def _sleep_until(self, when: float) -> bool:
+        """Sleep until run time ``when``; True if the stop event was set first."""
+        if self._stop.is_set():
+            return True
+        delay = when - self._now()
+        if delay <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self._stop.wait(), delay)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _acquire_slot(self) -> bool:
+        """Take an in-flight slot; False (holding none) if the stop event is set first."""
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return True
+        acquire = asyncio.ensure_future(self._slots.acquire())
+        stopped = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({acquire, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not acquire.done():
+            acquire.cancel()  # a cancelled Semaphore.acquire never keeps the slot
+            return False
+        if self._stop.is_set():
+            self._slots.release()
+            return False
+        return True
+
+    # -- labels -------------------------------------------------------------------------------
+
+    def _queue_label(self, due: float, prediction_id: str, label: int) -> None:
+        if self._labels.push(due, prediction_id, label):
+            self._labels_changed.set()
+        else:
+            self._counters.labels_dropped += 1
+
+    async def _dispatch_labels(self) -> None:
+        while True:
+            for pending in self._labels.pop_due(self._now()):
+                task = asyncio.create_task(self._send_label(pending))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
+            next_due = self._labels.next_due()
+            self._labels_changed.clear()
+            timeout = None if next_due is None else max(0.0, next_due - self._now())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._labels_changed.wait(), timeout)
+
+    async def _send_label(self, pending: PendingLabel) -> None:
+        async with self._slots:
+            path = f"/api/predictions/{pending.prediction_id}/feedback"
+            try:
+                response = await self._client.post(path, json={"label": pending.label})
+            except httpx.TransportError as exc:
+                self._record_failure(self._counters.label_errors, exc)
+                return
+            if response.status_code >= 400:
+                self._record_failure(self._counters.label_errors, response)
+                return
+            self._counters.labels_feedback += 1
+
+    async def _wind_down(self) -> None:
+        """Allow requests in flight and labels due by then ``stop_grace`` s; drop the rest."""
+        grace_end = self._now() + self._config.stop_grace
+        if self._predicts:
+            await asyncio.wait(set(self._predicts), timeout=max(0.0, grace_end - self._now()))
+        while self._now() < grace_end and (self._sends or self._labels.count_due_by(grace_end)):
+            await asyncio.sleep(min(0.05, max(0.0, grace_end - self._now())))
+        self._counters.labels_dropped += self._labels.clear() + len(self._sends)
+
+    # -- models -------------------------------------------------------------------------------
+
+    async def _retrain_periodically(self) -> None:
+        """Every ``retrain_every`` s, train and deploy a new version, outside drift episodes.
+
+        A retrain due during an episode waits until it is over and its labels are in: a new
+        version starts an empty accuracy window, and one filled only with drifted labels would
+        show a brand-new model at 30% (with the defaults, every 600 s meets an episode start).
+        """
+        config = self._config
+        schedule = self._inputs.schedule
+        while True:
+            await asyncio.sleep(config.retrain_every)
+            while left := schedule.seconds_left(self._now()):
+                await asyncio.sleep(left + config.max_label_delay)
+            self._say(f"retraining [bold]{config.model_name}[/bold] ({config.algorithm})")
+            try:
+                model = await train_and_deploy(
+                    self._client,
+                    name=config.model_name,
+                    dataset=config.dataset,
+                    algorithm=config.algorithm,
+                    poll_interval=1.0,
+                )
+            except ModelbeaconError as exc:
+                self._counters.retrain_failures += 1
+                self._say(f"[red]retrain failed:[/red] {exc.message}; will try again later")
+                continue
+            self._counters.retrains += 1
+            accuracy = model.validation_accuracy
+            shown = "n/a" if accuracy is None else f"{accuracy:.3f}"
+            self._say(
+                f"deployed [bold]{model.name}[/bold] v{model.version} "
+                f"(model {model.model_id}, validation accuracy {shown})"
+            )
+
+    # -- output -------------------------------------------------------------------------------
+
+    def _record_failure(
+        self, counter: Counter[str], failure: httpx.Response | httpx.TransportError
+    ) -> None:
+        counter[failure_kind(failure)] += 1
+        self._failures.failure(describe_failure(failure, self._config.url))
+
+    def _note_drift(self, sample: Sample, at: float) -> None:
+        if sample.drifted == self._drifting:
+            return
+        self._drifting = sample.drifted
+        config = self._config
+        episode = self._inputs.schedule.episode(at)
+        if sample.drifted:
+            names = ", ".join(self._inputs.drifted_features)
+            self._say(
+                f"[yellow]drift episode {episode} begins:[/yellow] {names} shifted by "
+                f"{config.drift_strength:g} std for {config.drift_duration:g} s"
+            )
+        else:
+            self._say(f"[green]drift episode {episode} over:[/green] inputs back to normal")
+
+    async def _report_status(self) -> None:
+        last_sent, last_time = 0, 0.0
+        while True:
+            await asyncio.sleep(self._config.status_interval)
+            now, c = self._now(), self._counters
+            rate = 60.0 * (c.requests_sent - last_sent) / max(now - last_time, 1e-9)
+            last_sent, last_time = c.requests_sent, now
+            drift = "  [yellow]drifting[/yellow]" if self._drifting else ""
+            self._say(
+                f"{now:7.0f} s  sent {c.requests_sent}  ok {c.predictions_ok}  "
+                f"errors {c.error_total}  rate {rate:.0f}/min "
+                f"(target {self._wave.per_minute(now):.0f})  labels {c.labels_inline} inline "
+                f"+ {c.labels_feedback} feedback, {len(self._labels)} pending{drift}"
+            )
+
+    def _start_line(self) -> str:
+        config = self._config
+        if config.rate is not None:
+            rate = f"{config.rate:g}/min"
+        else:
+            rate = f"{config.low_rate:g}-{config.high_rate:g}/min wave over {config.period:g} s"
+        drift = (
+            f"drift every {config.drift_every:g} s for {config.drift_duration:g} s"
+            if config.drift_every > 0
+            else "no drift"
+        )
+        retrain = "no retrain"
+        if config.retrain_every > 0:
+            retrain = f"retrain every {config.retrain_every:g} s"
+        bounds = [
+            f"{config.duration:g} s" if config.duration is not None else "",
+            f"{config.max_requests} requests" if config.max_requests is not None else "",
+        ]
+        until = " or ".join(b for b in bounds if b) or "stopped"
+        return (
+            f"simulating traffic to [bold]{config.url}[/bold]: {config.dataset}, {rate}, labels "
+            f"{config.label_share:.0%} ({config.inline_share:.0%} inline, the rest after "
+            f"{config.min_label_delay:g}-{config.max_label_delay:g} s), {drift}, {retrain}; "
+            f"until {until}"
+        )
+
+    def _say(self, markup: str) -> None:
+        if self._console is not None:
+            self._console.print(markup, highlight=False, soft_wrap=True)

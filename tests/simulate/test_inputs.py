@@ -1,0 +1,129 @@
+"""Inputs: noisy rows with their true labels, and drift episodes that hurt a real model."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from typing import Any
+
+import numpy as np
+import pytest
+
+from modelbeacon.registry import TrainingSpec, load_dataset, train
+from modelbeacon.simulate.arrivals import PoissonArrivals
+from modelbeacon.simulate.config import SimulationConfig
+from modelbeacon.simulate.inputs import DriftSchedule, InputSampler
+from modelbeacon.simulate.traffic import input_sampler, rate_wave
+
+
+@pytest.fixture(scope="module")
+def iris_model() -> Any:
+    spec = TrainingSpec(dataset="iris", algorithm="logistic_regression")
+    return train(spec, lambda _: None).estimator
+
+
+def test_drift_schedule_is_on_inside_episodes_only() -> None:
+    schedule = DriftSchedule(every=180.0, duration=60.0)
+    assert not any(schedule.active(t) for t in (0.0, 59.0, 120.0, 179.99))
+    assert all(schedule.active(t) for t in (180.0, 200.0, 239.99, 360.0, 419.9, 540.0))
+    assert not any(schedule.active(t) for t in (240.0, 300.0, 359.99, 420.0, 539.0))
+    assert [schedule.episode(t) for t in (10.0, 180.0, 250.0, 360.0, 545.0)] == [0, 1, 1, 2, 3]
+
+
+def test_drift_schedule_says_how_long_an_episode_still_lasts() -> None:
+    schedule = DriftSchedule(every=180.0, duration=60.0)
+    assert schedule.seconds_left(100.0) == 0.0
+    assert schedule.seconds_left(180.0) == 60.0
+    assert schedule.seconds_left(400.0) == 20.0
+    assert schedule.seconds_left(420.0) == 0.0
+
+
+def test_drift_schedule_with_every_zero_never_drifts() -> None:
+    schedule = DriftSchedule(every=0.0, duration=60.0)
+    assert not any(schedule.active(t) for t in range(0, 10_000, 7))
+
+
+def test_drift_schedule_refuses_an_episode_as_long_as_the_cycle() -> None:
+    with pytest.raises(ValueError, match="duration < every"):
+        DriftSchedule(every=60.0, duration=60.0)
+
+
+def test_sampler_keeps_the_true_label_of_the_row() -> None:
+    iris = load_dataset("iris")
+    sampler = InputSampler(iris, rng=random.Random(0), noise=0.0, drift_strength=0.0)
+    rows = {tuple(float(v) for v in row): int(y) for row, y in zip(iris.X, iris.y, strict=True)}
+    for t in range(200):
+        sample = sampler.draw(float(t))
+        assert rows[sample.features] == sample.label
+        assert not sample.drifted
+
+
+def test_sampler_is_deterministic_for_a_seed() -> None:
+    iris = load_dataset("iris")
+    schedule = DriftSchedule(every=10.0, duration=5.0)
+
+    def draws(seed: int) -> list[Any]:
+        sampler = InputSampler(iris, rng=random.Random(seed), schedule=schedule)
+        return [sampler.draw(t / 4) for t in range(400)]
+
+    assert draws(1) == draws(1)
+    assert draws(1) != draws(2)
+
+
+def _accuracy(model: Any, sampler: InputSampler, t: float, n: int = 2000) -> float:
+    samples = [sampler.draw(t) for _ in range(n)]
+    predicted = model.predict(np.array([s.features for s in samples]))
+    return float(np.mean(predicted == np.array([s.label for s in samples])))
+
+
+def test_drifted_inputs_fall_under_80_percent_and_clean_ones_stay_above_85(
+    iris_model: Any,
+) -> None:
+    sampler = InputSampler(
+        load_dataset("iris"),
+        rng=random.Random(5),
+        schedule=DriftSchedule(every=300.0, duration=70.0),
+    )
+    assert _accuracy(iris_model, sampler, t=100.0) > 0.85
+    assert sampler.draw(320.0).drifted
+    assert _accuracy(iris_model, sampler, t=320.0) < 0.80
+    assert _accuracy(iris_model, sampler, t=400.0) > 0.85
+    assert sampler.drifted_features == ("petal length (cm)", "petal width (cm)")
+
+
+def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) -> None:
+    # Replays the default traffic offline and computes the server's accuracy window (the last
+    # 100 labelled predictions, by prediction time). Most episodes must go critical and most
+    # must start from a healthy window; Poisson traffic makes "all" unattainable.
+    went_critical = started_healthy = episodes = 0
+    iris = load_dataset("iris")
+    for seed in range(10):
+        config = SimulationConfig(seed=seed)
+        arrivals = PoissonArrivals(rate_wave(config), random.Random(f"{seed}:arrivals"))
+        sampler = input_sampler(config, iris)
+        choices = random.Random(f"{seed}:labels")
+        labelled: list[tuple[float, tuple[float, ...], int]] = []
+        t = arrivals.next_after(0.0)
+        while t < 4 * config.drift_every:
+            sample = sampler.draw(t)
+            is_labelled, _inline, _delay = choices.random(), choices.random(), choices.random()
+            if is_labelled < config.label_share:
+                labelled.append((t, sample.features, sample.label))
+            t = arrivals.next_after(t)
+        correct = iris_model.predict(np.array([f for _, f, _ in labelled])) == np.array(
+            [y for _, _, y in labelled]
+        )
+        window: deque[bool] = deque(maxlen=100)
+        history = []
+        for (at, _, _), ok in zip(labelled, correct, strict=True):
+            window.append(bool(ok))
+            history.append((at, sum(window) / len(window)))
+        for k in (1, 2, 3):
+            start = k * config.drift_every
+            before = [acc for at, acc in history if at < start][-1]
+            during = [acc for at, acc in history if start <= at <= start + config.drift_duration]
+            episodes += 1
+            went_critical += min(during) < 0.80
+            started_healthy += before >= 0.85
+    assert went_critical >= 0.9 * episodes
+    assert started_healthy >= 0.85 * episodes
