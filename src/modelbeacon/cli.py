@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from types import FrameType
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from modelbeacon.console import training_progress_bar
 from modelbeacon.errors import ModelbeaconError
+from modelbeacon.server import GracefulServer
 from modelbeacon.settings import Settings
+from modelbeacon.simulate.cli import register as register_simulate
 
 app = typer.Typer(
     help="modelbeacon: train, deploy and serve scikit-learn models, and watch them live.",
@@ -22,18 +24,6 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
-
-
-class GracefulServer(uvicorn.Server):
-    """A uvicorn server whose SIGTERM/SIGINT ends in a clean exit 0.
-
-    uvicorn re-raises the signal it captured once shutdown is done (so the process dies with
-    143 or 130); our contract is "flush and exit 0", and the lifespan has already flushed.
-    """
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        self._captured_signals.clear()
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -66,17 +56,6 @@ def serve(
     GracefulServer(config).run()
 
 
-def _progress_bar() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.fields[stage]:<13}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[details]}"),
-        console=console,
-    )
-
-
 async def _train_locally(
     settings: Settings, name: str, dataset: str, algorithm: str, params: dict[str, Any]
 ) -> float:
@@ -90,7 +69,7 @@ async def _train_locally(
     ):
         job = await services.training.start(name, dataset, algorithm, params)
         console.print(f"training [bold]{name}[/bold] (model {job.model_id}, job {job.id})")
-        with _progress_bar() as bar:
+        with training_progress_bar(console) as bar:
             task = bar.add_task("train", total=100, stage="queued", details="")
             async for event in events:
                 if event.payload.get("job_id") != str(job.id):
@@ -109,6 +88,70 @@ async def _train_locally(
                 elif event.type == types.TRAINING_FAILED:
                     raise ModelbeaconError(f"training failed: {event.payload['error']}")
     raise ModelbeaconError("the event stream ended before training finished")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="port for the API and dashboard")] = 8000,
+    data_dir: Annotated[
+        Path, typer.Option(help="folder for the demo's SQLite database and model files")
+    ] = Path("demo-data"),
+    rate: Annotated[
+        float | None, typer.Option(help="fixed predictions per minute instead of the 20-60 wave")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="stop by itself after this many seconds")
+    ] = None,
+    max_requests: Annotated[
+        int | None, typer.Option(help="stop by itself after this many predictions")
+    ] = None,
+    drift_every: Annotated[
+        float, typer.Option(help="seconds between drift episodes (0 = none)")
+    ] = 300.0,
+    retrain_every: Annotated[
+        float, typer.Option(help="seconds between retrain+deploy of a new version (0 = none)")
+    ] = 600.0,
+    seed: Annotated[int, typer.Option(help="random seed of the traffic")] = 0,
+) -> None:
+    """Run the whole product on SQLite: server, model, live traffic. Ctrl-C stops it cleanly.
+
+    Starts the server, trains and deploys a model with a progress bar (unless one is active),
+    then sends realistic traffic with delayed labels, a drift episode and periodic retrains.
+    """
+    from modelbeacon.demo import run_demo
+    from modelbeacon.simulate.config import SimulationConfig
+
+    settings = load_settings(
+        port=port,
+        database_url=f"sqlite:///{data_dir / 'modelbeacon.db'}",
+        artifact_dir=data_dir / "artifacts",
+        metrics_interval=1.0,
+        prediction_interval=0.5,
+        system_interval=2.0,
+    )
+    try:
+        config = SimulationConfig(
+            url=f"http://{settings.host}:{settings.port}",
+            rate=rate,
+            duration=duration,
+            max_requests=max_requests,
+            drift_every=drift_every,
+            retrain_every=retrain_every,
+            seed=seed,
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    try:
+        summary = asyncio.run(run_demo(settings, config, console))
+    except ModelbeaconError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    if summary is not None:
+        console.print("[bold]summary[/bold]")
+        for line in summary.lines():
+            console.print(line)
+    console.print("stopped; the prediction log is flushed")
 
 
 @app.command()
@@ -141,3 +184,6 @@ def train(
             console.print(f"  {key}: {value}")
         raise typer.Exit(1) from exc
     console.print(f"[green]done:[/green] validation accuracy {accuracy:.3f}")
+
+
+register_simulate(app)

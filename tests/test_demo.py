@@ -1,0 +1,65 @@
+"""``modelbeacon demo`` as a new user runs it: live numbers within seconds, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_shows_live_numbers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelbeacon", "demo", "--port", str(port),
+             "--data-dir", str(tmp_path / "demo-data"), "--rate", "600", "--seed", "3"],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            live: dict[str, object] = {}
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                try:
+                    body = httpx.get(f"http://127.0.0.1:{port}/api/monitoring/system").json()
+                except httpx.TransportError:
+                    time.sleep(0.2)
+                    continue
+                live = body["real_time_metrics"]
+                if (
+                    body["active_model"] is not None
+                    and body["active_model"]["status"] in ("active", "degraded")
+                    and live["predictions_per_minute"]
+                    and live["live_accuracy"] is not None
+                ):
+                    break
+                time.sleep(0.5)
+            else:
+                raise AssertionError(f"no live numbers within 90 s: {live}\n{log.read_text()}")
+            page = httpx.get(f"http://127.0.0.1:{port}/")
+            assert page.status_code == 200 and "Live System Status" in page.text
+
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0, log.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    output = log.read_text()
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "summary" in output and "predictions ok" in output
+    assert "Traceback" not in output, output
+    # Everything the demo served was flushed to its SQLite database.
+    assert (tmp_path / "demo-data" / "modelbeacon.db").stat().st_size > 0
