@@ -4,6 +4,7 @@ apps built by the real factory, and httpx clients that run the real lifespan."""
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from modelbeacon.app import create_app
 from modelbeacon.settings import Settings
+from tests.support import ServerProcess
 
 POSTGRES_URL = os.environ.get(
     "MODELBEACON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -101,3 +103,27 @@ async def client_factory(
 async def client(client_factory: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
     async with client_factory() as c:
         yield c
+
+
+@pytest.fixture
+def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
+    env.update(
+        MODELBEACON_DATABASE_URL=database_url,
+        MODELBEACON_ARTIFACT_DIR=str(tmp_path / "artifacts"),
+    )
+    return env
+
+
+@pytest.fixture
+def start_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
+    started: list[ServerProcess] = []
+
+    def start() -> ServerProcess:
+        server = ServerProcess(server_env, tmp_path, tmp_path / "server.log")
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop(signal.SIGKILL)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,14 +19,27 @@ def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "modelbeacon", *args],
-        cwd=cwd, env=clean, capture_output=True, text=True, timeout=180,
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
 def test_train_shows_progress_and_registers_the_model(tmp_path: Path) -> None:
     result = run_cli(
-        ["train", "--name", "iris-rf", "--dataset", "iris", "--algorithm", "random_forest",
-         "--params", '{"n_estimators": 60}'],
+        [
+            "train",
+            "--name",
+            "iris-rf",
+            "--dataset",
+            "iris",
+            "--algorithm",
+            "random_forest",
+            "--params",
+            '{"n_estimators": 60}',
+        ],
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -54,3 +68,38 @@ def test_serve_refuses_a_public_bind_without_api_keys(tmp_path: Path) -> None:
     assert "API_KEYS" in result.stderr
     with pytest.raises(httpx.TransportError):
         httpx.get("http://127.0.0.1:1/", timeout=0.5)
+
+
+def test_train_and_deploy_talk_to_a_running_server_with_url(
+    tmp_path: Path, start_server: Any
+) -> None:
+    server = start_server()
+    trained = run_cli(
+        ["train", "--name", "remote", "--algorithm", "sgd", "--url", server.url], tmp_path
+    )
+    assert trained.returncode == 0, trained.stderr
+    # Polled progress: each change once (a fit faster than a poll may skip stages), ending ready.
+    lines = [line for line in trained.stderr.splitlines() if "%" in line]
+    assert lines and len(lines) == len(set(lines)), trained.stderr
+    assert "ready" in lines[-1] and "validation accuracy" in trained.stderr
+    models = httpx.get(f"{server.url}/api/models").json()
+    assert [(m["name"], m["status"]) for m in models] == [("remote", "ready")]
+
+    deployed = run_cli(["deploy", models[0]["id"], "--url", server.url], tmp_path)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "deployed remote v1" in deployed.stderr
+    assert httpx.get(f"{server.url}/api/models/active/status").json()["status"] == "active"
+
+    unknown = run_cli(["deploy", "999", "--url", server.url], tmp_path)
+    assert unknown.returncode == 1 and "no model with id 999" in unknown.stderr
+    unreachable = run_cli(["deploy", "1", "--url", "http://127.0.0.1:1"], tmp_path)
+    assert unreachable.returncode == 1 and "cannot reach" in unreachable.stderr
+
+
+def test_deploy_without_url_uses_the_local_database(tmp_path: Path) -> None:
+    assert run_cli(["train", "--name", "local"], tmp_path).returncode == 0
+    deployed = run_cli(["deploy", "1"], tmp_path)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "deployed local v1 (model 1)" in deployed.stderr
+    assert run_cli(["deploy", "7"], tmp_path).returncode == 1
+    assert run_cli(["deploy", "x"], tmp_path).returncode == 2

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support import IRIS_ROWS, ServerProcess
+from tests.support import IRIS_ROWS
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
-    env.update(
-        MODELBEACON_DATABASE_URL=database_url,
-        MODELBEACON_ARTIFACT_DIR=str(tmp_path / "artifacts"),
-    )
-    return env
-
-
-@pytest.fixture
-def start_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
-    started: list[ServerProcess] = []
-
-    def start() -> ServerProcess:
-        server = ServerProcess(server_env, tmp_path, tmp_path / "server.log")
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop(signal.SIGKILL)
 
 
 def _live_numbers(url: str, model_id: str) -> dict[str, Any]:

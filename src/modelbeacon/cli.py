@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 
-from modelbeacon.console import training_progress_bar
+from modelbeacon.console import training_reporter
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.server import GracefulServer
 from modelbeacon.settings import Settings
@@ -24,6 +25,28 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(help="a running server (http://host:port) instead of the local database"),
+]
+ApiKeyOption = Annotated[
+    str | None, typer.Option(help="API key for --url when the server requires one")
+]
+
+
+def _client(url: str, api_key: str | None) -> httpx.AsyncClient:
+    headers = {"X-API-Key": api_key} if api_key else {}
+    return httpx.AsyncClient(base_url=url, headers=headers, timeout=30.0)
+
+
+def _fail(exc: ModelbeaconError) -> typer.Exit:
+    """Print a refused or failed operation and return the exit to raise (code 1)."""
+    console.print(f"[red]{exc.message}[/red]")
+    for key, value in exc.details.items():
+        console.print(f"  {key}: {value}")
+    return typer.Exit(1)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -56,6 +79,35 @@ def serve(
     GracefulServer(config).run()
 
 
+async def _train_remotely(
+    url: str,
+    api_key: str | None,
+    name: str,
+    dataset: str,
+    algorithm: str,
+    params: dict[str, Any],
+) -> float:
+    from modelbeacon.simulate.lifecycle import TrainingStatus, get_model, train_remote
+
+    async with _client(url, api_key) as client:
+        with training_reporter(console) as reporter:
+
+            def show(status: TrainingStatus) -> None:
+                reporter.report(status.stage, status.progress, status.details)
+
+            status = await train_remote(
+                client,
+                name=name,
+                dataset=dataset,
+                algorithm=algorithm,
+                params=params,
+                on_progress=show,
+            )
+        console.print(f"trained {name} (model {status.model_id}, job {status.job_id})")
+        model = await get_model(client, status.model_id)
+    return model.validation_accuracy or 0.0
+
+
 async def _train_locally(
     settings: Settings, name: str, dataset: str, algorithm: str, params: dict[str, Any]
 ) -> float:
@@ -69,21 +121,15 @@ async def _train_locally(
     ):
         job = await services.training.start(name, dataset, algorithm, params)
         console.print(f"training [bold]{name}[/bold] (model {job.model_id}, job {job.id})")
-        with training_progress_bar(console) as bar:
-            task = bar.add_task("train", total=100, stage="queued", details="")
+        with training_reporter(console) as reporter:
             async for event in events:
                 if event.payload.get("job_id") != str(job.id):
                     continue
                 if event.type == types.TRAINING_PROGRESS:
                     p = event.payload
-                    bar.update(
-                        task, completed=p["progress"], stage=p["stage"], details=p["details"]
-                    )
-                    if not console.is_terminal:
-                        # No live bar in a log file: one line per real progress report.
-                        console.print(f"{p['stage']:<13} {p['progress']:5.1f}%  {p['details']}")
+                    reporter.report(p["stage"], p["progress"], p["details"])
                 elif event.type == types.TRAINING_COMPLETED:
-                    bar.update(task, completed=100, stage="ready", details="")
+                    reporter.report("ready", 100.0, "")
                     return float(event.payload["validation_accuracy"])
                 elif event.type == types.TRAINING_FAILED:
                     raise ModelbeaconError(f"training failed: {event.payload['error']}")
@@ -165,8 +211,11 @@ def train(
     params: Annotated[
         str, typer.Option(help="estimator parameters as JSON, e.g. '{\"n_estimators\": 50}'")
     ] = "{}",
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
-    """Train a model into the configured database, with a live progress bar."""
+    """Train a model with a live progress bar: on a running server with --url, else into the
+    configured database. Exit 0 when trained, 1 when refused or failed, 2 for bad options."""
     try:
         parsed = json.loads(params)
     except json.JSONDecodeError as exc:
@@ -175,15 +224,52 @@ def train(
     if not isinstance(parsed, dict):
         console.print("[red]--params must be a JSON object[/red]")
         raise typer.Exit(2)
-    settings = load_settings()
     try:
-        accuracy = asyncio.run(_train_locally(settings, name, dataset, algorithm, parsed))
+        if url is not None:
+            accuracy = asyncio.run(_train_remotely(url, api_key, name, dataset, algorithm, parsed))
+        else:
+            settings = load_settings()
+            accuracy = asyncio.run(_train_locally(settings, name, dataset, algorithm, parsed))
     except ModelbeaconError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        for key, value in exc.details.items():
-            console.print(f"  {key}: {value}")
-        raise typer.Exit(1) from exc
+        raise _fail(exc) from exc
     console.print(f"[green]done:[/green] validation accuracy {accuracy:.3f}")
+
+
+async def _deploy_locally(settings: Settings, model_id: int) -> dict[str, Any]:
+    from modelbeacon.app import build_services
+    from modelbeacon.services.clock import system_clock
+
+    async with build_services(settings, system_clock) as services:
+        return await services.deployment.deploy(model_id)
+
+
+async def _deploy_remotely(url: str, api_key: str | None, model_id: int) -> dict[str, Any]:
+    from modelbeacon.simulate.lifecycle import deploy_remote
+
+    async with _client(url, api_key) as client:
+        model = await deploy_remote(client, str(model_id))
+    return {"model_id": model.model_id, "model_name": model.name, "model_version": model.version}
+
+
+@app.command()
+def deploy(
+    model_id: Annotated[int, typer.Argument(help="the id of the model to make active")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Make a trained model the one active model: on a running server with --url, else in the
+    configured database. Exit 0 when deployed, 1 when refused (unknown, not trained)."""
+    try:
+        if url is not None:
+            deployed = asyncio.run(_deploy_remotely(url, api_key, model_id))
+        else:
+            deployed = asyncio.run(_deploy_locally(load_settings(), model_id))
+    except ModelbeaconError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"[green]deployed[/green] {deployed['model_name']} v{deployed['model_version']} "
+        f"(model {deployed['model_id']})"
+    )
 
 
 register_simulate(app)

@@ -193,8 +193,9 @@ def test_newest_returns_the_latest_successes_oldest_first() -> None:
     for i in range(30):
         error = "boom" if i % 10 == 9 else None
         monitor.record_call(
-            PredictionRecord(prediction_id=f"p{i}", timestamp=float(i), latency_ms=1.0,
-                             prediction=0, error=error)
+            PredictionRecord(
+                prediction_id=f"p{i}", timestamp=float(i), latency_ms=1.0, prediction=0, error=error
+            )
         )
     assert [r.prediction_id for r in monitor.newest(3)] == ["p26", "p27", "p28"]
     assert len(monitor.newest(100)) == 27

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from modelbeacon.console import training_progress_bar
+from modelbeacon.console import training_reporter
 from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.simulate.config import SimulationConfig
 
@@ -249,17 +249,10 @@ async def ensure_model(config: SimulationConfig, console: Console) -> None:
     async with httpx.AsyncClient(
         base_url=config.url, headers=headers, timeout=config.request_timeout
     ) as client:
-        with training_progress_bar(console) as bar:
-            task = bar.add_task("train", total=100, stage="queued", details="", visible=False)
+        with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:
-                bar.update(
-                    task,
-                    visible=True,
-                    completed=status.progress,
-                    stage=status.stage,
-                    details=status.details,
-                )
+                reporter.report(status.stage, status.progress, status.details)
 
             try:
                 model = await setup_model(

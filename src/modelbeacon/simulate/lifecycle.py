@@ -42,7 +42,7 @@ class DeployedModel:
 ProgressCallback = Callable[[TrainingStatus], None]
 
 
-async def train_and_deploy(
+async def train_remote(
     client: httpx.AsyncClient,
     *,
     name: str,
@@ -52,8 +52,8 @@ async def train_and_deploy(
     on_progress: ProgressCallback | None = None,
     poll_interval: float = 0.25,
     timeout: float = 600.0,
-) -> DeployedModel:
-    """Train a new version of ``name`` on the server ``client`` points at, then deploy it.
+) -> TrainingStatus:
+    """Train a new version of ``name`` on the server ``client`` points at; the completed job.
 
     ``client`` has the server's ``base_url``. Polls the job every ``poll_interval`` seconds and
     calls ``on_progress`` with each poll. Raises ``UnavailableError`` when the server cannot
@@ -81,7 +81,7 @@ async def train_and_deploy(
         if on_progress is not None:
             on_progress(status)
         if status.state == "completed":
-            break
+            return status
         if status.state == "failed":
             raise ModelbeaconError(
                 f"training {name} failed: {job.get('error')}",
@@ -93,9 +93,36 @@ async def train_and_deploy(
                 details={"job_id": job_id, "stage": status.stage},
             )
         await asyncio.sleep(poll_interval)
-    await _call(client, "POST", f"/api/models/{status.model_id}/deploy")
-    model = await _call(client, "GET", f"/api/models/{status.model_id}")
-    return _deployed(model, trained=True)
+
+
+async def get_model(client: httpx.AsyncClient, model_id: str) -> DeployedModel:
+    """The server's view of ``model_id``; errors as ``train_remote``."""
+    return _deployed(await _call(client, "GET", f"/api/models/{model_id}"), trained=True)
+
+
+async def deploy_remote(client: httpx.AsyncClient, model_id: str) -> DeployedModel:
+    """Deploy ``model_id`` on the server; errors as ``train_remote``."""
+    await _call(client, "POST", f"/api/models/{model_id}/deploy")
+    return await get_model(client, model_id)
+
+
+async def train_and_deploy(
+    client: httpx.AsyncClient,
+    *,
+    name: str,
+    dataset: str,
+    algorithm: str,
+    params: dict[str, Any] | None = None,
+    on_progress: ProgressCallback | None = None,
+    poll_interval: float = 0.25,
+    timeout: float = 600.0,
+) -> DeployedModel:
+    """``train_remote`` then ``deploy_remote``."""
+    status = await train_remote(
+        client, name=name, dataset=dataset, algorithm=algorithm, params=params,
+        on_progress=on_progress, poll_interval=poll_interval, timeout=timeout,
+    )  # fmt: skip
+    return await deploy_remote(client, status.model_id)
 
 
 async def setup_model(
