@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelbeacon.errors import UnavailableError
 from modelbeacon.events import BusPublisher, Event, EventBus, EventHub
 from modelbeacon.events.types import SNAPSHOT
 from modelbeacon.services.catalog import ModelCatalog
@@ -58,11 +59,13 @@ class Services:
         """The ``snapshot`` a WebSocket client receives first: all a dashboard renders."""
         live_models = self.catalog.all()
         active = model_view(self.catalog.active()) if self.catalog.active_id is not None else None
-        metrics = {
-            live.key: self.monitoring.metrics(live)
-            for live in live_models
-            if live.monitor.total_predictions or live.record.id == self.catalog.active_id
-        }
+        metrics: dict[str, Any] = {}
+        for live in live_models:
+            if live.monitor.total_predictions or live.record.id == self.catalog.active_id:
+                try:
+                    metrics[live.key] = self.monitoring.metrics(live)
+                except UnavailableError:
+                    continue  # no numbers yet; one model must not keep dashboards out
         return Event(
             SNAPSHOT,
             {

@@ -18,6 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
+from modelbeacon.errors import UnavailableError
 from modelbeacon.events.types import (
     MODEL_METRICS_UPDATE,
     MODEL_STATUS_REALTIME,
@@ -71,7 +72,12 @@ class LiveFeed:
             monitor = live.monitor
             if monitor.total_predictions == 0 and live.record.status != "active":
                 continue
-            snapshot, stale = self._monitoring.snapshot(live)
+            try:
+                snapshot, stale = self._monitoring.snapshot(live)
+            except UnavailableError:
+                # No numbers yet (monitoring logged it and sent metrics_degraded); the other
+                # models still get their updates.
+                continue
             previous = self._sent.get(live.record.id)
             if previous is None or not snapshot.same_numbers(previous):
                 self._sent[live.record.id] = snapshot
@@ -94,7 +100,9 @@ class LiveFeed:
     def tick_predictions(self) -> None:
         for live in self._catalog.all():
             total = live.monitor.total_predictions
-            last = self._totals.setdefault(live.record.id, total)
+            # ``running`` recorded every model present at startup; one created since started
+            # from zero, and its first predictions are news too.
+            last = self._totals.get(live.record.id, 0)
             if total == last:
                 continue
             self._totals[live.record.id] = total

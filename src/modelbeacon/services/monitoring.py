@@ -3,9 +3,10 @@
 ``StatusAnnouncer`` is the one place a ``StatusTransition`` becomes a ``model_status_change``
 event, so each transition is announced exactly once. Snapshots are cached for
 ``SNAPSHOT_TTL_SECONDS`` so many readers (REST polls, the push schedules) share one computation;
-the contract allows reads to be that stale, no more. If computing a snapshot fails, the last
-good one is served with ``stale: true`` and a ``metrics_degraded`` event is sent once, until a
-computation succeeds again.
+the contract allows reads to be that stale, no more. If computing a model's snapshot fails, its
+last good one is served with ``stale: true`` and one ``metrics_degraded`` event is sent for that
+model, then one with ``degraded: false`` once a computation succeeds again. A failed attempt is
+cached like a good one, so a failing model still costs one attempt per TTL, however many read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import psutil
 
+from modelbeacon.errors import UnavailableError
 from modelbeacon.events.types import METRICS_DEGRADED, MODEL_STATUS_CHANGE
 from modelbeacon.metrics import MetricsSnapshot, StatusTransition
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
@@ -52,6 +54,14 @@ def _existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
+
+
+def _unavailable(live: LiveModel) -> UnavailableError:
+    return UnavailableError(
+        f"the live metrics of model {live.key} cannot be computed right now; "
+        "they come back by themselves once a computation succeeds",
+        details={"model_id": live.key},
+    )
 
 
 class SystemProbe:
@@ -91,6 +101,16 @@ class SystemProbe:
 
 
 @dataclass(frozen=True, slots=True)
+class _CacheEntry:
+    at: float
+    """``time.monotonic()`` of the computation attempt."""
+    snapshot: MetricsSnapshot | None
+    """The last good numbers (``None`` while no computation ever succeeded)."""
+    stale: bool
+    """True when the attempt at ``at`` failed and ``snapshot`` is older."""
+
+
+@dataclass(frozen=True, slots=True)
 class ComputeStats:
     last_ms: float | None
     p95_ms: float | None
@@ -115,40 +135,50 @@ class MonitoringService:
         self._probe = probe
         self._clock = clock
         self._connection_count = connection_count
-        self._cache: dict[int, tuple[float, MetricsSnapshot]] = {}
+        self._cache: dict[int, _CacheEntry] = {}
         self._timings: deque[float] = deque(maxlen=_TIMINGS_KEPT)
         self._computations = 0
         self._failures = 0
-        self._degraded = False
+        # Per model: one model's recovery must not end (and re-announce) another's failure.
+        self._degraded: set[int] = set()
 
     def snapshot(self, live: LiveModel) -> tuple[MetricsSnapshot, bool]:
         """Numbers for one model and whether they are stale (the last good ones).
 
-        Announces any transition the evaluation found. Raises only when the very first
-        computation for a model fails (there are no good numbers to fall back on).
+        Announces any transition the evaluation found. Raises ``UnavailableError`` while the
+        model's metrics cannot be computed and no computation ever succeeded (there are no
+        good numbers to fall back on).
         """
+        key = live.record.id
         now = time.monotonic()
-        cached = self._cache.get(live.record.id)
-        if cached is not None and now - cached[0] < SNAPSHOT_TTL_SECONDS:
-            return cached[1], False
+        cached = self._cache.get(key)
+        if cached is not None and now - cached.at < SNAPSHOT_TTL_SECONDS:
+            if cached.snapshot is None:
+                raise _unavailable(live)
+            return cached.snapshot, cached.stale
         started = time.perf_counter()
         try:
             snapshot, transitions = live.monitor.evaluate(self._clock())
-        except Exception:
+        except Exception as exc:
             self._failures += 1
-            logger.exception("computing the metrics of model %s failed", live.record.id)
-            if not self._degraded:
-                self._degraded = True
+            last_good = cached.snapshot if cached is not None else None
+            self._cache[key] = _CacheEntry(now, last_good, stale=True)
+            if key not in self._degraded:
+                self._degraded.add(key)
+                logger.exception("computing the metrics of model %s failed", key)
                 self._sink.emit(METRICS_DEGRADED, {"degraded": True, "model_id": live.key})
-            if cached is None:
-                raise
-            return cached[1], True
+            else:
+                logger.debug("computing the metrics of model %s failed again", key, exc_info=True)
+            if last_good is None:
+                raise _unavailable(live) from exc
+            return last_good, True
         self._timings.append((time.perf_counter() - started) * 1000.0)
         self._computations += 1
-        if self._degraded:
-            self._degraded = False
+        if key in self._degraded:
+            self._degraded.discard(key)
+            logger.info("computing the metrics of model %s works again", key)
             self._sink.emit(METRICS_DEGRADED, {"degraded": False, "model_id": live.key})
-        self._cache[live.record.id] = (now, snapshot)
+        self._cache[key] = _CacheEntry(now, snapshot, stale=False)
         self._announcer.announce(transitions)
         return snapshot, False
 
@@ -172,7 +202,7 @@ class MonitoringService:
             p95_ms=p95,
             computations=self._computations,
             failures=self._failures,
-            degraded=self._degraded,
+            degraded=bool(self._degraded),
         )
 
     def active_status(self) -> dict[str, Any]:
