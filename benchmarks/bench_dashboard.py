@@ -36,26 +36,29 @@ one fails the run. Results go to ``benchmarks/results/dashboard.json`` (git-igno
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import random
-import signal
-import socket
-import statistics
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import (
+    IRIS_MODEL,
+    SERVER_DESCRIPTION,
+    BenchError,
+    Deadline,
+    expect,
+    finish,
+    fmt,
+    iris_rows,
+    platform_report,
+    running_server,
+    setup_model,
+    source_version,
+    summary,
+)
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
-
-from modelbeacon.metrics.latency import nearest_rank
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dashboard.json"
 SCREENSHOT = Path("/tmp/bench-dashboard.png")
@@ -67,28 +70,17 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-HOST = "127.0.0.1"
 PUSH_INTERVALS = {
     "MODELBEACON_METRICS_INTERVAL": "0.1",
     "MODELBEACON_PREDICTION_INTERVAL": "0.1",
     "MODELBEACON_SYSTEM_INTERVAL": "1",
 }
-STOP_TIMEOUT = 15.0
-STARTUP_TIMEOUT = 60.0
-TRAIN_TIMEOUT = 120.0
 PAGE_TIMEOUT = 30.0
 SETTLE_SECONDS = 5.0  # after the last prediction, how long the page may take to show it
 RESERVE_SECONDS = SETTLE_SECONDS + 5.0  # budget left for settling, the screenshot and stopping
 WARMUP = 10
 READ_AFTER_WRITE = 0.2  # REST metrics are a snapshot up to 100 ms old
 CONSOLE_KEPT = 20
-
-# Per-class means and spreads of the four iris features, as in bench_predict.py.
-IRIS_CLASSES = (
-    ((5.0, 3.4, 1.5, 0.2), (0.35, 0.38, 0.17, 0.1)),
-    ((5.9, 2.8, 4.3, 1.3), (0.52, 0.31, 0.47, 0.2)),
-    ((6.6, 3.0, 5.6, 2.0), (0.64, 0.32, 0.55, 0.27)),
-)
 
 TOTAL_SELECTOR = '[data-testid="predictions-total"]'
 
@@ -115,72 +107,6 @@ INSTALL_OBSERVER = """(selector) => {
 PAGE_CLOCKS = "() => [performance.timeOrigin + performance.now(), Date.now()]"
 
 
-class BenchError(RuntimeError):
-    """The server or the page did not come up, or an API call in the setup failed."""
-
-
-@dataclass
-class Deadline:
-    """One time budget for the whole run (``--max-seconds``)."""
-
-    seconds: float
-    started: float = field(default_factory=time.monotonic)
-
-    def remaining(self) -> float:
-        return self.seconds - (time.monotonic() - self.started)
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0
-
-    def bound(self, seconds: float) -> float:
-        """``seconds``, or less if the budget has less left (never below zero)."""
-        return max(0.0, min(seconds, self.remaining()))
-
-
-def iris_rows(count: int, seed: int) -> list[list[float]]:
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(count):
-        means, spreads = IRIS_CLASSES[rng.randrange(len(IRIS_CLASSES))]
-        rows.append(
-            [round(max(0.1, rng.gauss(m, s)), 1) for m, s in zip(means, spreads, strict=True)]
-        )
-    return rows
-
-
-def summary(values_ms: Sequence[float]) -> dict[str, Any]:
-    """n, mean, min, max and nearest-rank p50/p95/p99 of ``values_ms`` (``None`` when empty)."""
-    if not values_ms:
-        return dict.fromkeys(("mean", "min", "p50", "p95", "p99", "max"), None) | {"n": 0}
-    ordered = sorted(values_ms)
-    return {
-        "n": len(ordered),
-        "mean": statistics.fmean(ordered),
-        "min": ordered[0],
-        "p50": nearest_rank(ordered, 50),
-        "p95": nearest_rank(ordered, 95),
-        "p99": nearest_rank(ordered, 99),
-        "max": ordered[-1],
-    }
-
-
-def source_version() -> dict[str, Any]:
-    """The commit measured and whether the working tree differed from it."""
-    root = Path(__file__).resolve().parent.parent
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
-
-    changes = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": git("rev-parse", "HEAD"), "dirty": None if changes is None else changes != ""}
-
-
 def chromium_version() -> str | None:
     try:
         done = subprocess.run(
@@ -189,82 +115,6 @@ def chromium_version() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip()
-
-
-def free_port() -> int:
-    """A port the kernel just handed out on loopback (free unless someone races us)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def server_env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
-    env.update(PUSH_INTERVALS)
-    env["MODELBEACON_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.db'}"
-    env["MODELBEACON_ARTIFACT_DIR"] = str(workdir / "artifacts")
-    return env
-
-
-def log_tail(log_path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
-
-
-def expect(response: httpx.Response, status: int, what: str) -> Any:
-    if response.status_code != status:
-        raise BenchError(
-            f"{what}: expected {status}, got {response.status_code}: {response.text[:500]}"
-        )
-    return response.json()
-
-
-def wait_healthy(
-    client: httpx.Client, server: subprocess.Popen[bytes], deadline: Deadline, log: Path
-) -> float:
-    """Poll ``GET /api/health`` until 200; the seconds it took."""
-    started = time.monotonic()
-    limit = deadline.bound(STARTUP_TIMEOUT)
-    while time.monotonic() - started < limit:
-        if server.poll() is not None:
-            raise BenchError(f"server exited with {server.returncode}:\n{log_tail(log)}")
-        try:
-            if client.get("/api/health", timeout=2.0).status_code == 200:
-                return time.monotonic() - started
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise BenchError(f"server not healthy after {limit:.0f} s:\n{log_tail(log)}")
-
-
-def train_and_deploy(client: httpx.Client, deadline: Deadline) -> tuple[str, float]:
-    """Train and deploy the iris model; its id and the seconds training took."""
-    started = time.monotonic()
-    accepted = expect(
-        client.post(
-            "/api/models/train",
-            json={"name": "bench", "dataset": "iris", "algorithm": "logistic_regression"},
-        ),
-        202,
-        "POST /api/models/train",
-    )
-    job_id, model_id = accepted["job_id"], accepted["model_id"]
-    limit = deadline.bound(TRAIN_TIMEOUT)
-    while True:
-        job = expect(client.get(f"/api/training/{job_id}"), 200, "GET /api/training/{job_id}")
-        if job["state"] == "completed":
-            break
-        if job["state"] == "failed":
-            raise BenchError(f"training failed: {job['error']}")
-        if time.monotonic() - started > limit:
-            raise BenchError(f"training not completed after {limit:.0f} s: {job}")
-        time.sleep(0.1)
-    trained = time.monotonic() - started
-    expect(client.post(f"/api/models/{model_id}/deploy"), 200, "POST /api/models/{id}/deploy")
-    return str(model_id), trained
 
 
 def rest_total(client: httpx.Client, model_id: str) -> int:
@@ -335,30 +185,6 @@ def send_predictions(
         else:
             failures += 1
     return responses, round_trips, failures, False
-
-
-def stop(server: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """SIGTERM by PID, wait up to 15 s, SIGKILL only if it is still running."""
-    started = time.monotonic()
-    killed = False
-    if server.poll() is None:
-        os.kill(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
-            killed = True
-    return {
-        "pid": server.pid,
-        "exit_code": server.returncode,
-        "killed": killed,
-        "stop_seconds": time.monotonic() - started,
-    }
-
-
-def fmt(value: float | None, spec: str = ".1f") -> str:
-    return "-" if value is None else format(value, spec)
 
 
 def measure(
@@ -436,10 +262,10 @@ def measure(
         "missed_totals": missed,
         "other_totals_seen": unexpected,
         "observer": {"callbacks": log["callbacks"], "mutations": log["mutations"]},
-        "response_to_dom_ms": summary(dom_ms),
-        "response_to_next_frame_ms": summary(frame_ms),
+        "response_to_dom_ms": summary(dom_ms, extremes=True),
+        "response_to_next_frame_ms": summary(frame_ms, extremes=True),
         "negative_dom_latencies": sum(1 for v in dom_ms if v < 0),
-        "predict_round_trip_ms": summary(round_trips),
+        "predict_round_trip_ms": summary(round_trips, extremes=True),
         "render_stats_before": stats_before,
         "render_stats_end": stats_after,
         "clock_offset_before": offset_before,
@@ -458,8 +284,9 @@ def print_table(result: dict[str, Any]) -> None:
         ("predict round trip (client)", result["predict_round_trip_ms"]),
     ):
         print(
-            f"{name:<44} {stats['n']:>5} {fmt(stats['p50']):>7} {fmt(stats['p95']):>7} "
-            f"{fmt(stats['p99']):>7} {fmt(stats['max']):>7} {fmt(stats['min']):>7}"
+            f"{name:<44} {stats['n']:>5} {fmt(stats['p50'], '.1f'):>7} "
+            f"{fmt(stats['p95'], '.1f'):>7} {fmt(stats['p99'], '.1f'):>7} "
+            f"{fmt(stats['max'], '.1f'):>7} {fmt(stats['min'], '.1f'):>7}"
         )
     print(
         f"matched {result['matched']} of {result['sent_ok']} predictions "
@@ -502,18 +329,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
 
     deadline = Deadline(args.max_seconds)
-    port = free_port()
-    base_url = f"http://{HOST}:{port}"
     report: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        **platform_report(),
         "load_average_start": list(os.getloadavg()),
         "browser": chromium_version(),
-        "server": "python -m modelbeacon serve (uvicorn, SQLite, log_level info)",
+        "server": SERVER_DESCRIPTION,
         "push_intervals": PUSH_INTERVALS,
-        "model": {"dataset": "iris", "algorithm": "logistic_regression"},
+        "model": {**IRIS_MODEL},
         "warmup_predictions": WARMUP,
         "interval_ms": args.interval_ms,
         "max_seconds": args.max_seconds,
@@ -526,53 +348,30 @@ def main(argv: list[str] | None = None) -> int:
         if message.type in ("error", "warning") and len(console) < CONSOLE_KEPT:
             console.append(f"{message.type}: {message.text}")
 
-    with tempfile.TemporaryDirectory(prefix="modelbeacon-bench-") as tmp:
-        workdir = Path(tmp)
-        log_path = workdir / "server.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "modelbeacon", "serve", "--host", HOST, "--port", str(port)],
-                cwd=workdir,
-                env=server_env(workdir),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+    with (
+        running_server(PUSH_INTERVALS) as server,
+        httpx.Client(base_url=server.base_url, timeout=30.0) as client,
+    ):
+        model_id = setup_model(client, server, deadline, report)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
             )
-        print(f"server pid {server.pid} on {base_url}, workdir {workdir}")
-        try:
-            with httpx.Client(base_url=base_url, timeout=30.0) as client:
-                report["startup_seconds"] = wait_healthy(client, server, deadline, log_path)
-                model_id, report["training_seconds"] = train_and_deploy(client, deadline)
-                report["model"]["id"] = model_id
-                with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(
-                        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-                    )
-                    try:
-                        context = browser.new_context(viewport={"width": 1400, "height": 1300})
-                        page = context.new_page()
-                        page.on("console", on_console)
-                        page.on("pageerror", lambda error: page_errors.append(str(error)))
-                        result = measure(page, client, model_id, base_url, args, deadline)
-                        result["connection_state_end"] = page.get_attribute(
-                            '[data-testid="connection-indicator"]', "data-state"
-                        )
-                        result["page_total_end"] = page.get_attribute(TOTAL_SELECTOR, "data-value")
-                        page.screenshot(path=str(args.screenshot), full_page=True)
-                        result["screenshot"] = str(args.screenshot)
-                    finally:
-                        browser.close()
-        except BaseException:
-            print(log_tail(log_path), file=sys.stderr)
-            raise
-        finally:
-            report["server_stop"] = stop(server)
-            stopped = report["server_stop"]
-            how = "SIGKILL after SIGTERM timed out" if stopped["killed"] else "SIGTERM"
-            print(
-                f"server pid {stopped['pid']} stopped by {how} in "
-                f"{stopped['stop_seconds']:.2f} s, exit code {stopped['exit_code']}"
-            )
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 1300})
+                page = context.new_page()
+                page.on("console", on_console)
+                page.on("pageerror", lambda error: page_errors.append(str(error)))
+                result = measure(page, client, model_id, server.base_url, args, deadline)
+                result["connection_state_end"] = page.get_attribute(
+                    '[data-testid="connection-indicator"]', "data-state"
+                )
+                result["page_total_end"] = page.get_attribute(TOTAL_SELECTOR, "data-value")
+                page.screenshot(path=str(args.screenshot), full_page=True)
+                result["screenshot"] = str(args.screenshot)
+            finally:
+                browser.close()
+    report["server_stop"] = server.stopped
 
     result["console_errors_and_warnings"] = console
     result["page_errors"] = page_errors
@@ -590,13 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in console + page_errors:
         print(f"  page: {line}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
-    if report["server_stop"]["exit_code"] != 0:
-        print("the server did not exit 0", file=sys.stderr)
-        return 1
-    return 0
+    return finish(report, args.out)
 
 
 if __name__ == "__main__":

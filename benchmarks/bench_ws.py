@@ -31,11 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime
@@ -44,19 +39,19 @@ from typing import Any
 
 import httpx
 import psutil
-from bench_predict import (
+from harness import (
     HOST,
+    IRIS_MODEL,
+    SERVER_DESCRIPTION,
     Deadline,
+    finish,
     fmt,
-    free_port,
     iris_rows,
-    log_tail,
-    server_env,
+    platform_report,
+    running_server,
+    setup_model,
     source_version,
-    stop,
     summary,
-    train_and_deploy,
-    wait_healthy,
 )
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -249,8 +244,8 @@ async def fan_out(
 def print_report(delay: dict[str, Any], fan: dict[str, Any]) -> None:
     d = delay["delay_ms"]
     print(
-        f"prediction -> prediction_logged delay (ms), n={d['n']}: p50 {fmt(d['p50'])}  "
-        f"p95 {fmt(d['p95'])}  p99 {fmt(d['p99'])}  min {fmt(d['min'])}  "
+        f"prediction -> prediction_logged delay (ms), n={d['n']}: p50 {fmt(d['p50'], '.3f')}  "
+        f"p95 {fmt(d['p95'], '.3f')}  p99 {fmt(d['p99'], '.3f')}  min {fmt(d['min'], '.3f')}  "
         f"(not carried: {delay['not_carried']}, push before HTTP response: "
         f"{delay['overtook_http_response']})"
     )
@@ -282,75 +277,40 @@ def main(argv: list[str] | None = None) -> int:
 
     deadline = Deadline(args.max_seconds)
     rows = iris_rows(args.predictions + int(args.seconds * args.rate), args.seed)
-    port = free_port()
-    base_url, ws_url = f"http://{HOST}:{port}", f"ws://{HOST}:{port}/ws"
     report: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "server": "python -m modelbeacon serve (uvicorn, SQLite, log_level info)",
+        **platform_report(),
+        "server": SERVER_DESCRIPTION,
         "settings": SETTINGS,
-        "model": {"dataset": "iris", "algorithm": "logistic_regression"},
+        "model": {**IRIS_MODEL},
         "max_seconds": args.max_seconds,
         "source": source_version(),
     }
-    with tempfile.TemporaryDirectory(prefix="modelbeacon-bench-ws-") as tmp:
-        workdir = Path(tmp)
-        log_path = workdir / "server.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "modelbeacon", "serve", "--host", HOST, "--port", str(port)],
-                cwd=workdir,
-                env={**server_env(workdir), **SETTINGS},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+    with running_server(SETTINGS, prefix="modelbeacon-bench-ws-") as server:
+        base_url, ws_url = server.base_url, f"ws://{HOST}:{server.port}/ws"
+        with httpx.Client(base_url=base_url, timeout=30.0) as client:
+            setup_model(client, server, deadline, report)
+        delay = asyncio.run(
+            prediction_delay(base_url, ws_url, rows[: args.predictions], args.rate, deadline)
+        )
+        fan = asyncio.run(
+            fan_out(
+                base_url,
+                ws_url,
+                psutil.Process(server.process.pid),
+                args.clients,
+                args.seconds,
+                args.rate,
+                rows[args.predictions :],
+                deadline,
             )
-        print(f"server pid {server.pid} on {base_url}, workdir {workdir}")
-        try:
-            with httpx.Client(base_url=base_url, timeout=30.0) as client:
-                report["startup_seconds"] = wait_healthy(client, server, deadline, log_path)
-                model_id, report["training_seconds"] = train_and_deploy(client, deadline)
-                report["model"]["id"] = model_id
-            delay = asyncio.run(
-                prediction_delay(base_url, ws_url, rows[: args.predictions], args.rate, deadline)
-            )
-            fan = asyncio.run(
-                fan_out(
-                    base_url,
-                    ws_url,
-                    psutil.Process(server.pid),
-                    args.clients,
-                    args.seconds,
-                    args.rate,
-                    rows[args.predictions :],
-                    deadline,
-                )
-            )
-        except BaseException:
-            print(log_tail(log_path), file=sys.stderr)
-            raise
-        finally:
-            report["server_stop"] = stop(server)
-            stopped = report["server_stop"]
-            how = "SIGKILL after SIGTERM timed out" if stopped["killed"] else "SIGTERM"
-            print(
-                f"server pid {stopped['pid']} stopped by {how} in "
-                f"{stopped['stop_seconds']:.2f} s, exit code {stopped['exit_code']}"
-            )
+        )
+    report["server_stop"] = server.stopped
 
     report["prediction_logged_delay"] = delay
     report["fan_out"] = fan
     report["elapsed_seconds"] = time.monotonic() - deadline.started
     print_report(delay, fan)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
-    if report["server_stop"]["exit_code"] != 0:
-        print("the server did not exit 0", file=sys.stderr)
-        return 1
-    return 0
+    return finish(report, args.out)
 
 
 if __name__ == "__main__":
