@@ -54,7 +54,11 @@ async def run_demo(
 
     server = DemoServer(
         uvicorn.Config(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=10,
         ),
         on_first_signal=request_stop,
     )

@@ -263,7 +263,15 @@ class _TrafficRun:
             await asyncio.wait(set(self._predicts), timeout=max(0.0, grace_end - self._now()))
         while self._now() < grace_end and (self._sends or self._labels.count_due_by(grace_end)):
             await asyncio.sleep(min(0.05, max(0.0, grace_end - self._now())))
-        self._counters.labels_dropped += self._labels.clear() + len(self._sends)
+        self._counters.labels_dropped += self._labels.clear()
+        # Requests already on the wire finish by themselves (the client's timeout bounds them).
+        # Cancelling an httpx request mid-flight can leave httpcore's connection pool stuck
+        # (encode/httpcore#830, #1093), and then the run never ends: seen as a demo that did
+        # not exit after Ctrl-C.
+        in_flight = {*self._predicts, *self._sends}
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=self._config.request_timeout + 1.0)
+        self._counters.labels_dropped += self._labels.clear()
 
     # -- models -------------------------------------------------------------------------------
 
