@@ -201,7 +201,10 @@ class _TrafficRun:
         if delay <= 0:
             return False
         try:
-            await asyncio.wait_for(self._stop.wait(), delay)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the wait completes (gh-86296), and a cancelled loop then never ends.
+            async with asyncio.timeout(delay):
+                await self._stop.wait()
         except TimeoutError:
             return False
         return True
@@ -240,8 +243,12 @@ class _TrafficRun:
             next_due = self._labels.next_due()
             self._labels_changed.clear()
             timeout = None if next_due is None else max(0.0, next_due - self._now())
+            # asyncio.timeout, not wait_for: see _sleep_until. Here a prediction finishing as the
+            # run cancels this loop at stop had its cancellation swallowed, and the demo never
+            # exited after Ctrl-C.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._labels_changed.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._labels_changed.wait()
 
     async def _send_label(self, pending: PendingLabel) -> None:
         async with self._slots:
@@ -264,10 +271,9 @@ class _TrafficRun:
         while self._now() < grace_end and (self._sends or self._labels.count_due_by(grace_end)):
             await asyncio.sleep(min(0.05, max(0.0, grace_end - self._now())))
         self._counters.labels_dropped += self._labels.clear()
-        # Requests already on the wire finish by themselves (the client's timeout bounds them).
-        # Cancelling an httpx request mid-flight can leave httpcore's connection pool stuck
-        # (encode/httpcore#830, #1093), and then the run never ends: seen as a demo that did
-        # not exit after Ctrl-C.
+        # Requests already on the wire finish by themselves (the client's timeout bounds them):
+        # cancelling an httpx request mid-flight can leave httpcore's connection pool stuck
+        # (encode/httpcore#830, #1093).
         in_flight = {*self._predicts, *self._sends}
         if in_flight:
             await asyncio.wait(in_flight, timeout=self._config.request_timeout + 1.0)

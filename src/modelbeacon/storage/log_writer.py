@@ -90,8 +90,11 @@ class LogWriter:
     async def _run(self) -> None:
         backoff = self._flush_interval
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the wake-up does (gh-86296), and then running() would never return.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.flush()
