@@ -24,7 +24,7 @@ from modelbeacon.events.coalescing import Merge
 from modelbeacon.events.event import Event, EventEncodingError
 from modelbeacon.events.send_queue import OutgoingMessage, PushResult, SendQueue
 from modelbeacon.events.stats import HubCounters
-from modelbeacon.events.tasks import cancel_and_wait
+from modelbeacon.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from modelbeacon.events.coalescing import DEFAULT_COALESCING, Merge
 from modelbeacon.events.event import Event
 from modelbeacon.events.send_queue import OutgoingMessage
 from modelbeacon.events.stats import HubCounters, HubStats
-from modelbeacon.events.tasks import cancel_and_wait
+from modelbeacon.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from modelbeacon.events.bus import EventBus
 from modelbeacon.events.event import Event
-from modelbeacon.events.tasks import cancel_and_wait
 from modelbeacon.events.types import EVENTS_CHANNEL
+from modelbeacon.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 

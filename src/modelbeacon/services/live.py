@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from modelbeacon.errors import UnavailableError
 from modelbeacon.events.types import (
@@ -31,6 +31,7 @@ from modelbeacon.services.clock import iso
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.notify import EventSink
 from modelbeacon.settings import Settings
+from modelbeacon.tasks import background
 
 logger = logging.getLogger(__name__)
 
@@ -141,15 +142,9 @@ class LiveFeed:
             for live in self._catalog.all():
                 self._totals[live.record.id] = live.monitor.total_predictions
             schedules.append((s.prediction_interval, self.tick_predictions, "prediction_logged"))
-        tasks = [
-            asyncio.create_task(_every(interval, tick, name), name=f"live-{name}")
-            for interval, tick, name in schedules
-        ]
-        try:
+        async with AsyncExitStack() as stack:
+            for interval, tick, name in schedules:
+                await stack.enter_async_context(
+                    background(_every(interval, tick, name), name=f"live-{name}")
+                )
             yield self
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await task

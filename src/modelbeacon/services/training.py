@@ -147,6 +147,8 @@ class TrainingService:
             finally:
                 # The persister writes the running state; stop it (and let an in-flight write
                 # finish) before the final state is written, or it could overwrite "completed".
+                # Not cancel_and_wait: when this task is itself cancelled at shutdown it must
+                # still go on to record the job as failed below.
                 persister.cancel()
                 with suppress(asyncio.CancelledError):
                     await persister

@@ -23,6 +23,7 @@ from modelbeacon.settings import Settings
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.repository import PredictionRepository
 from modelbeacon.storage.threads import in_thread
+from modelbeacon.tasks import background
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +112,5 @@ class Upkeep:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Upkeep]:
-        task = asyncio.create_task(self._loop(), name="modelbeacon-upkeep")
-        try:
+        async with background(self._loop(), name="modelbeacon-upkeep"):
             yield self
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task

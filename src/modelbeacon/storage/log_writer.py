@@ -18,6 +18,7 @@ from modelbeacon.errors import ModelbeaconError
 from modelbeacon.storage.records import LabelUpdate, PredictionRow
 from modelbeacon.storage.repository import PredictionRepository
 from modelbeacon.storage.threads import in_thread
+from modelbeacon.tasks import background
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +110,10 @@ class LogWriter:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[LogWriter]:
         """Run the flush loop; on exit, flush what is left (errors are logged, not raised)."""
-        task = asyncio.create_task(self._run(), name="modelbeacon-log-writer")
         try:
-            yield self
+            async with background(self._run(), name="modelbeacon-log-writer"):
+                yield self
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
             try:
                 await self.flush()
             except ModelbeaconError as exc:

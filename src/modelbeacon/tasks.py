@@ -1,8 +1,10 @@
-"""Stopping background tasks without swallowing the caller's own cancellation."""
+"""Background tasks tied to a context, stopped without swallowing the caller's cancellation."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 
@@ -20,3 +22,16 @@ async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
         current = asyncio.current_task()
         if current is not None and current.cancelling():
             raise
+
+
+@asynccontextmanager
+async def background(
+    coroutine: Coroutine[Any, Any, None], *, name: str
+) -> AsyncIterator[asyncio.Task[None]]:
+    """Run ``coroutine`` as a task for the duration of the ``async with``; cancel and wait
+    for it on exit (``cancel_and_wait``)."""
+    task = asyncio.create_task(coroutine, name=name)
+    try:
+        yield task
+    finally:
+        await cancel_and_wait(task)
