@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from modelbeacon.app import create_app
 from modelbeacon.settings import Settings
-from tests.support import ServerProcess
+from tests.support import ServerProcess, server_environment
 
 POSTGRES_URL = os.environ.get(
     "MODELBEACON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,12 +107,7 @@ async def client(client_factory: Callable[..., Any]) -> AsyncIterator[httpx.Asyn
 
 @pytest.fixture
 def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
-    env.update(
-        MODELBEACON_DATABASE_URL=database_url,
-        MODELBEACON_ARTIFACT_DIR=str(tmp_path / "artifacts"),
-    )
-    return env
+    return server_environment(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

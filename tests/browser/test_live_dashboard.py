@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import time
@@ -15,24 +14,17 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.support import IRIS_ROWS, ServerProcess
+from tests.support import IRIS_ROWS, ServerProcess, server_environment
 
 pytestmark = pytest.mark.slow
-
-FAST_PUSHES = {
-    "MODELBEACON_METRICS_INTERVAL": "0.2",
-    "MODELBEACON_PREDICTION_INTERVAL": "0.1",
-    "MODELBEACON_SYSTEM_INTERVAL": "0.5",
-}
 
 
 @pytest.fixture
 def server_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELBEACON_")}
-    env.update(FAST_PUSHES)
-    env["MODELBEACON_DATABASE_URL"] = f"sqlite:///{tmp_path / 'dash.db'}"
-    env["MODELBEACON_ARTIFACT_DIR"] = str(tmp_path / "artifacts")
-    return env
+    # Fast pushes so the page follows the server within a fraction of a second.
+    return server_environment(
+        tmp_path, metrics_interval=0.2, prediction_interval=0.1, system_interval=0.5
+    )
 
 
 @pytest.fixture
