@@ -112,8 +112,8 @@ async def _train_locally(
     settings: Settings, name: str, dataset: str, algorithm: str, params: dict[str, Any]
 ) -> float:
     from modelbeacon.app import build_services
+    from modelbeacon.clock import system_clock
     from modelbeacon.events import EVENTS_CHANNEL, types
-    from modelbeacon.services.clock import system_clock
 
     async with (
         build_services(settings, system_clock) as services,
@@ -237,7 +237,7 @@ def train(
 
 async def _deploy_locally(settings: Settings, model_id: int) -> dict[str, Any]:
     from modelbeacon.app import build_services
-    from modelbeacon.services.clock import system_clock
+    from modelbeacon.clock import system_clock
 
     async with build_services(settings, system_clock) as services:
         return await services.deployment.deploy(model_id)

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from types import MappingProxyType
 
-from modelbeacon.metrics import TREND_METRICS, LatencyPercentiles, MetricsSnapshot, iso_utc
+from modelbeacon.metrics import TREND_METRICS, LatencyPercentiles, MetricsSnapshot
 
 
 def make_snapshot(**changes: object) -> MetricsSnapshot:
@@ -67,7 +67,3 @@ def test_snapshot_same_numbers_ignores_only_the_clock() -> None:
     changed = dict.fromkeys(TREND_METRICS, "flat") | {"error_rate": "up"}
     assert not base.same_numbers(make_snapshot(trend=MappingProxyType(changed)))
     assert not base.same_numbers(make_snapshot(status="degraded"))
-
-
-def test_iso_utc_has_microseconds_and_z() -> None:
-    assert iso_utc(0.0) == "1970-01-01T00:00:00.000000Z"

@@ -14,7 +14,7 @@ from modelbeacon.events.client import (
     ClientSocket,
 )
 from modelbeacon.events.coalescing import DEFAULT_COALESCING, Merge
-from modelbeacon.events.event import Event, EventEncodingError, utc_timestamp
+from modelbeacon.events.event import Event, EventEncodingError
 from modelbeacon.events.hub import EventHub
 from modelbeacon.events.memory import MemoryBus
 from modelbeacon.events.publisher import BusPublisher
@@ -37,5 +37,4 @@ __all__ = [
     "MemoryBus",
     "Merge",
     "create_bus",
-    "utc_timestamp",
 ]

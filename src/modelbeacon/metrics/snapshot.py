@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from typing import Any
 
+from modelbeacon.clock import iso_utc
 from modelbeacon.metrics.health import Health
 from modelbeacon.metrics.latency import LatencyPercentiles
 from modelbeacon.metrics.trend import Trend
 
 # Fields that move with the clock alone; an update is worth sending only if another changed.
 _CLOCK_FIELDS = frozenset({"computed_at", "uptime_seconds"})
-
-
-def iso_utc(timestamp: float) -> str:
-    """Unix seconds as ISO-8601 UTC with microseconds and a trailing ``Z``."""
-    moment = datetime.fromtimestamp(timestamp, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True, slots=True)
