@@ -2,8 +2,8 @@
 
 Services publish ``Event``s to a channel; every hub (one per process) subscribes to it. The
 interface is the one a Redis pub/sub backend can honour: events travel as their JSON text
-(``Event.to_json``), so nothing that only exists in process can leak through, and delivery is
-at-most-once to the subscribers present at publish time.
+(``Event.to_json``, encoded once per event), so nothing that only exists in process can leak
+through, and delivery is at-most-once to the subscribers present at publish time.
 
     memory://          MemoryBus, in process (the default when no URL is set)
     redis://, rediss:// RedisBus from ``modelbeacon.events.redis`` (the scale-out issue)
@@ -55,8 +55,9 @@ class EventBus(ABC):
 
         The subscription is active once the context is entered (events published after that
         are delivered, in publish order), and removed when the context exits, however it
-        exits. Each subscriber receives its own ``Event`` objects decoded from JSON. The
-        iterator stops when the bus disconnects.
+        exits. Each subscriber receives its own ``Event`` objects carrying the wire text
+        (``Event.delivered`` in process, ``Event.from_json`` across processes). The iterator
+        stops when the bus disconnects.
         """
 
     async def __aenter__(self) -> Self:

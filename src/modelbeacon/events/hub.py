@@ -119,7 +119,7 @@ class EventHub:
         payload is not JSON-able.
         """
         message = OutgoingMessage.build(event, self._coalescing)
-        _ = message.text  # encode once, here, for every client
+        _ = message.text  # the event's one encoding (cached), shared by every client
         self._counters.events_broadcast += 1
         # A copy: offering may drop a client, which removes it from the dict.
         clients = list(self._connections)

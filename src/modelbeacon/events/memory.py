@@ -12,9 +12,9 @@ from modelbeacon.events.event import Event
 
 
 class _Subscription:
-    """Async iterator over one subscriber's queue of JSON texts."""
+    """Async iterator over one subscriber's queue of delivered events."""
 
-    def __init__(self, queue: asyncio.Queue[str | None]) -> None:
+    def __init__(self, queue: asyncio.Queue[Event | None]) -> None:
         self._queue = queue
         self._ended = False
 
@@ -24,18 +24,20 @@ class _Subscription:
     async def __anext__(self) -> Event:
         if self._ended:
             raise StopAsyncIteration
-        text = await self._queue.get()
-        if text is None:  # queued by disconnect() after the last event
+        event = await self._queue.get()
+        if event is None:  # queued by disconnect() after the last event
             self._ended = True
             raise StopAsyncIteration
-        return Event.from_json(text)
+        return event
 
 
 class MemoryBus(EventBus):
-    """Fan-out through per-subscriber asyncio queues, carrying each event's JSON text.
+    """Fan-out through per-subscriber asyncio queues, each getting its own ``Event.delivered``
+    copy.
 
-    Events go through ``Event.to_json``/``from_json`` exactly as on the Redis bus, so code
-    tested against this bus cannot come to rely on sharing objects with the publisher.
+    Every event is encoded (``Event.to_json``) before delivery, as on the Redis bus, and each
+    subscriber gets a copy carrying only that text, so code tested against this bus cannot come
+    to rely on sharing objects with the publisher; no copy is decoded unless its payload is read.
     Subscriber queues are unbounded, like a Redis client's pub/sub buffer: ``publish`` must
     never wait (it is called from the predict path), and the one subscriber per process, the
     hub, only enqueues per event and so keeps up.
@@ -43,7 +45,7 @@ class MemoryBus(EventBus):
 
     def __init__(self) -> None:
         self._connected = False
-        self._subscribers: dict[str, set[asyncio.Queue[str | None]]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[Event | None]]] = {}
 
     @property
     def connected(self) -> bool:
@@ -65,16 +67,16 @@ class MemoryBus(EventBus):
     async def publish(self, channel: str, event: Event) -> None:
         if not self._connected:
             raise UnavailableError("the event bus is not connected", details={"channel": channel})
-        # Encoded once before delivery, so a bad payload fails here, at the publisher's call.
-        text = event.to_json()
+        # Encoded (once, cached) before delivery, so a bad payload fails here, at the caller.
+        event.to_json()
         for queue in self._subscribers.get(channel, ()):
-            queue.put_nowait(text)
+            queue.put_nowait(event.delivered())
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[Event]]:
         if not self._connected:
             raise UnavailableError("the event bus is not connected", details={"channel": channel})
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._subscribers.setdefault(channel, set()).add(queue)
         try:
             yield _Subscription(queue)
