@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from modelbeacon.storage.database import create_db_engine, migrate
-from modelbeacon.storage.repository import Database
+from modelbeacon.storage.database import Database, create_db_engine, migrate
 
 
 @pytest.fixture

@@ -6,22 +6,22 @@ import asyncio
 
 from sqlalchemy import text
 
+from modelbeacon.prediction import PredictionRecord
+from modelbeacon.storage.database import Database
 from modelbeacon.storage.log_writer import LogWriter
-from modelbeacon.storage.records import LabelUpdate, PredictionRow
-from modelbeacon.storage.repository import Database, ModelRepository, PredictionRepository
+from modelbeacon.storage.model_repository import ModelRepository
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.storage.records import LabelUpdate
 
 
-def _row(i: int, model_id: int) -> PredictionRow:
-    return PredictionRow(
+def _row(i: int, model_id: int) -> PredictionRecord:
+    return PredictionRecord(
         prediction_id=f"p{i}",
         model_id=model_id,
         model_version=1,
-        ts=float(i),
-        input_hash=None,
-        features=[float(i)],
+        timestamp=float(i),
+        features=(float(i),),
         prediction=0,
-        probabilities=None,
-        top_probability=None,
         latency_ms=0.1,
     )
 

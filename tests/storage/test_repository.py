@@ -6,14 +6,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from modelbeacon.errors import ConflictError
-from modelbeacon.storage.database import create_db_engine, migrate
-from modelbeacon.storage.records import LabelUpdate, PredictionRow, TrainedFields
-from modelbeacon.storage.repository import (
-    Database,
-    JobRepository,
-    ModelRepository,
-    PredictionRepository,
-)
+from modelbeacon.prediction import PredictionRecord
+from modelbeacon.storage.database import Database, create_db_engine, migrate
+from modelbeacon.storage.job_repository import JobRepository
+from modelbeacon.storage.model_repository import ModelRepository
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.storage.records import LabelUpdate, TrainedFields
 
 
 def _trained() -> TrainedFields:
@@ -29,21 +27,20 @@ def _trained() -> TrainedFields:
     )
 
 
-def _row(prediction_id: str, model_id: int, ts: float, **extra: object) -> PredictionRow:
+def _row(prediction_id: str, model_id: int, ts: float, **extra: object) -> PredictionRecord:
     values: dict[str, object] = dict(
         prediction_id=prediction_id,
         model_id=model_id,
         model_version=1,
-        ts=ts,
-        input_hash="h",
-        features=[1.0, 2.0],
+        timestamp=ts,
+        features=(1.0, 2.0),
         prediction=1,
         probabilities={"0": 0.2, "1": 0.8},
         top_probability=0.8,
         latency_ms=0.5,
     )
     values.update(extra)
-    return PredictionRow(**values)  # type: ignore[arg-type]
+    return PredictionRecord(**values)  # type: ignore[arg-type]
 
 
 def test_migrate_is_idempotent_and_creates_every_table(database_url: str) -> None:
@@ -108,7 +105,7 @@ def test_prediction_rows_round_trip_exactly(database: Database) -> None:
     repo.write([_row("p1", model.id, ts), _row("p2", model.id, ts + 1, error="boom")], [])
     repo.write([], [LabelUpdate("p1", 1, ts + 5, True)])
     stored = repo.get("p1")
-    assert stored is not None and stored.ts == ts and stored.label == 1 and stored.correct
+    assert stored is not None and stored.timestamp == ts and stored.label == 1 and stored.correct
     assert stored.probabilities == {"0": 0.2, "1": 0.8}
     assert repo.total_predictions(model.id) == 1
     assert [r.prediction_id for r in repo.recent(model.id, 10)] == ["p2", "p1"]
@@ -134,7 +131,7 @@ def test_delete_older_than_removes_in_batches(database: Database) -> None:
     assert repo.delete_older_than(7.0, batch_size=4) == 4
     assert repo.delete_older_than(7.0, batch_size=4) == 4
     assert repo.delete_older_than(7.0, batch_size=4) == 0
-    assert sorted(r.ts for r in repo.recent(model.id, 100)) == [7.0, 8.0, 9.0]
+    assert sorted(r.timestamp for r in repo.recent(model.id, 100)) == [7.0, 8.0, 9.0]
     # The 7 purged successes still count (the failed call never did).
     assert repo.total_predictions(model.id) == 10
 

@@ -15,23 +15,9 @@ from modelbeacon.api.schemas import (
     PredictBody,
     Prediction,
 )
-from modelbeacon.services.clock import iso
-from modelbeacon.services.prediction import PredictionResult
+from modelbeacon.services.views import served_prediction_view
 
 router = APIRouter(tags=["predictions"])
-
-
-def _shape(result: PredictionResult) -> dict[str, Any]:
-    return {
-        "prediction_id": result.prediction_id,
-        "prediction": result.prediction,
-        "probabilities": result.probabilities,
-        "model_id": str(result.model_id),
-        "model_version": result.model_version,
-        "latency_ms": result.latency_ms,
-        "timestamp": iso(result.timestamp),
-        "label": result.label,
-    }
 
 
 async def _predict(
@@ -40,10 +26,10 @@ async def _predict(
     live = services.prediction.resolve(model_id)
     if isinstance(body, BatchPredictRequest):
         results = await services.prediction.predict(live, body.instances, body.labels, batch=True)
-        return {"predictions": [_shape(r) for r in results]}
+        return {"predictions": [served_prediction_view(r) for r in results]}
     labels = None if body.label is None else [body.label]
     results = await services.prediction.predict(live, [body.features], labels, batch=False)
-    return _shape(results[0])
+    return served_prediction_view(results[0])
 
 
 @router.post("/models/{model_id}/predict", response_model=Prediction | BatchPrediction)

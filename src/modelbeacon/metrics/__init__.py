@@ -9,9 +9,10 @@ from modelbeacon.metrics.drift import FeatureReference
 from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.latency import LatencyPercentiles
 from modelbeacon.metrics.monitor import ModelMonitor
-from modelbeacon.metrics.records import LabelledOutcome, PredictionRecord, StatusTransition
-from modelbeacon.metrics.snapshot import MetricsSnapshot, iso_utc
+from modelbeacon.metrics.records import LabelledOutcome, StatusTransition
+from modelbeacon.metrics.snapshot import MetricsSnapshot
 from modelbeacon.metrics.trend import TREND_METRICS, Trend
+from modelbeacon.prediction import PredictionRecord
 
 __all__ = [
     "TREND_METRICS",
@@ -25,5 +26,4 @@ __all__ = [
     "PredictionRecord",
     "StatusTransition",
     "Trend",
-    "iso_utc",
 ]

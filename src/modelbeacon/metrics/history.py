@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
-from modelbeacon.metrics.records import PredictionRecord
+from modelbeacon.prediction import PredictionRecord
 
 
 class CallHistory:

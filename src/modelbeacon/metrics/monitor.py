@@ -13,10 +13,11 @@ from modelbeacon.metrics.drift import MIN_DRIFT_VECTORS, FeatureReference, drift
 from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.history import CallHistory
 from modelbeacon.metrics.latency import LatencyPercentiles
-from modelbeacon.metrics.records import LabelledOutcome, PredictionRecord, StatusTransition
+from modelbeacon.metrics.records import LabelledOutcome, StatusTransition
 from modelbeacon.metrics.snapshot import MetricsSnapshot
 from modelbeacon.metrics.status import StatusTracker
 from modelbeacon.metrics.window import AccuracyWindow, RateWindow
+from modelbeacon.prediction import PredictionRecord
 
 
 class ModelMonitor:
@@ -202,18 +203,22 @@ class ModelMonitor:
         """The successful call ``prediction_id`` if it is still in the successes ring (O(1))."""
         return self._history.lookup(prediction_id)
 
-    def record_label(self, outcome: LabelledOutcome, label: Any = None) -> list[StatusTransition]:
+    def record_label(
+        self, outcome: LabelledOutcome, label: Any = None, labelled_at: float | None = None
+    ) -> list[StatusTransition]:
         """Account a (late) label for a successful prediction, in or out of the ring.
 
         The outcome enters the accuracy window at ``(outcome.timestamp,
         outcome.prediction_id)``, or is dropped if older than everything in a full window. A
         prediction is counted once: a later outcome for it is ignored. When the prediction is
-        still in the ring and ``label`` is not ``None``, its record's ``label`` is set.
+        still in the ring and ``label`` is not ``None``, its record's ``label`` and
+        ``labelled_at`` are set.
         """
         if label is not None:
             record = self._history.lookup(outcome.prediction_id)
             if record is not None:
                 record.label = label
+                record.labelled_at = labelled_at
         window = self._accuracy
         tracker = self._tracker
         if window.add(

@@ -1,4 +1,5 @@
-"""The events a ``ModelMonitor`` consumes and emits."""
+"""What a ``ModelMonitor`` consumes besides predictions (``modelbeacon.prediction``), and what it
+emits."""
 
 from __future__ import annotations
 
@@ -6,26 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelbeacon.metrics.health import Health
-
-
-@dataclass(slots=True)
-class PredictionRecord:
-    """One predict call as the monitor sees it.
-
-    ``error`` not ``None`` marks a failed call: it counts in the error rate only. ``label`` is
-    the true label when known (given inline with the request, or set later by
-    ``ModelMonitor.record_label``); the record is mutable for that reason alone. Numbers must
-    be finite; ``timestamp`` is wall-clock unix seconds.
-    """
-
-    prediction_id: str
-    timestamp: float
-    latency_ms: float
-    prediction: Any = None
-    top_probability: float | None = None
-    features: tuple[float, ...] | None = None
-    label: Any = None
-    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

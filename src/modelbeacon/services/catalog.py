@@ -9,18 +9,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from modelbeacon.clock import Clock
 from modelbeacon.errors import ModelNotFoundError, ModelNotReadyError, NoActiveModelError
-from modelbeacon.metrics import (
-    FeatureReference,
-    HealthPolicy,
-    LabelledOutcome,
-    ModelMonitor,
-    PredictionRecord,
-)
+from modelbeacon.metrics import FeatureReference, HealthPolicy, LabelledOutcome, ModelMonitor
+from modelbeacon.prediction import PredictionRecord
 from modelbeacon.registry import ArtifactStore, Predictor, StoredArtifact
-from modelbeacon.services.clock import Clock
-from modelbeacon.storage.records import ModelRecord, PredictionRow
-from modelbeacon.storage.repository import ModelRepository, PredictionRepository
+from modelbeacon.storage.model_repository import ModelRepository
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.storage.records import ModelRecord
 
 HISTORY_SIZE = 1000
 ACCURACY_SIZE = 100
@@ -31,19 +27,6 @@ def _reference(record: ModelRecord) -> FeatureReference | None:
     if not record.feature_means:
         return None
     return FeatureReference(means=record.feature_means, stds=record.feature_stds)
-
-
-def to_record(row: PredictionRow) -> PredictionRecord:
-    return PredictionRecord(
-        prediction_id=row.prediction_id,
-        timestamp=row.ts,
-        latency_ms=row.latency_ms,
-        prediction=row.prediction,
-        top_probability=row.top_probability,
-        features=tuple(row.features) if row.features is not None else None,
-        label=row.label,
-        error=row.error,
-    )
 
 
 @dataclass
@@ -88,7 +71,7 @@ class ModelCatalog:
                 deployed_at=record.deployed_at,
                 reference=_reference(record),
                 total_predictions=self._predictions.total_predictions(record.id),
-                recent_calls=[to_record(row) for row in calls],
+                recent_calls=calls,
                 labelled=[LabelledOutcome(ts, pid, correct) for ts, pid, correct in labelled],
                 rate_timestamps=self._predictions.timestamps_since(
                     record.id, now - ModelMonitor.RATE_RETENTION_SECONDS

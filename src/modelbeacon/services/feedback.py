@@ -11,16 +11,17 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from modelbeacon.clock import Clock
 from modelbeacon.errors import LabelConflictError, PredictionNotFoundError
 from modelbeacon.metrics import LabelledOutcome
+from modelbeacon.prediction import PredictionRecord
+from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
-from modelbeacon.services.clock import Clock
-from modelbeacon.services.monitoring import StatusAnnouncer
 from modelbeacon.services.prediction import validate_label
 from modelbeacon.storage.log_writer import LogWriter
+from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.storage.records import LabelUpdate
-from modelbeacon.storage.repository import PredictionRepository
-from modelbeacon.storage.threads import in_thread
+from modelbeacon.tasks import in_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,40 +54,23 @@ class FeedbackService:
     async def submit(self, prediction_id: str, label: Any) -> FeedbackResult:
         found = self._catalog.find_prediction(prediction_id)
         if found is not None:
-            live, record = found
             # No await between the check and the update: the event loop makes this atomic.
-            return self._apply(
-                live, prediction_id, record.timestamp, record.prediction, record.label, label
-            )
+            return self._apply(*found, label)
         async with self._db_lock:
             await self._writer.flush()
-            row = await in_thread(self._predictions.get, prediction_id)
-            if row is None or row.error is not None:
+            logged = await in_thread(self._predictions.get, prediction_id)
+            if logged is None or logged.error is not None or logged.model_id is None:
                 raise PredictionNotFoundError(
                     f"no prediction with id {prediction_id!r}",
                     details={"prediction_id": prediction_id},
                 )
-            result = self._apply(
-                self._catalog.get(row.model_id),
-                prediction_id,
-                row.ts,
-                row.prediction,
-                row.label,
-                label,
-            )
+            result = self._apply(self._catalog.get(logged.model_id), logged, label)
             await self._writer.flush()
             return result
 
-    def _apply(
-        self,
-        live: LiveModel,
-        prediction_id: str,
-        timestamp: float,
-        prediction: Any,
-        existing: Any,
-        label: Any,
-    ) -> FeedbackResult:
+    def _apply(self, live: LiveModel, record: PredictionRecord, label: Any) -> FeedbackResult:
         label = validate_label(live, label)
+        prediction_id, prediction, existing = record.prediction_id, record.prediction, record.label
         if existing is not None:
             if existing != label:
                 raise LabelConflictError(
@@ -102,12 +86,12 @@ class FeedbackService:
                 created=False,
             )
         correct = label == prediction
-        self._announcer.announce(
-            live.monitor.record_label(LabelledOutcome(timestamp, prediction_id, correct), label)
-        )
+        labelled_at = self._clock()
+        outcome = LabelledOutcome(record.timestamp, prediction_id, correct)
+        self._announcer.announce(live.monitor.record_label(outcome, label, labelled_at))
         self._writer.append_label(
             LabelUpdate(
-                prediction_id=prediction_id, label=label, labelled_at=self._clock(), correct=correct
+                prediction_id=prediction_id, label=label, labelled_at=labelled_at, correct=correct
             )
         )
         return FeedbackResult(

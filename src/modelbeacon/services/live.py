@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from modelbeacon.errors import UnavailableError
+from modelbeacon.events.coalescing import MAX_PREDICTIONS_PER_MESSAGE
 from modelbeacon.events.types import (
     MODEL_METRICS_UPDATE,
     MODEL_STATUS_REALTIME,
@@ -27,15 +28,13 @@ from modelbeacon.events.types import (
 )
 from modelbeacon.metrics import MetricsSnapshot
 from modelbeacon.services.catalog import ModelCatalog
-from modelbeacon.services.clock import iso
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.notify import EventSink
+from modelbeacon.services.views import pushed_prediction_view
 from modelbeacon.settings import Settings
 from modelbeacon.tasks import background
 
 logger = logging.getLogger(__name__)
-
-PREDICTIONS_PER_MESSAGE = 20
 
 
 async def _every(interval: float, tick: Callable[[], Awaitable[None] | None], name: str) -> None:
@@ -108,22 +107,14 @@ class LiveFeed:
                 continue
             self._totals[live.record.id] = total
             count = total - last
-            newest = live.monitor.newest(min(count, PREDICTIONS_PER_MESSAGE))
+            newest = live.monitor.newest(min(count, MAX_PREDICTIONS_PER_MESSAGE))
             self._sink.emit(
                 PREDICTION_LOGGED,
                 {
                     "model_id": live.key,
                     "count": count,
                     "total_predictions": total,
-                    "predictions": [
-                        {
-                            "prediction_id": r.prediction_id,
-                            "prediction": r.prediction,
-                            "latency_ms": r.latency_ms,
-                            "timestamp": iso(r.timestamp),
-                        }
-                        for r in newest
-                    ],
+                    "predictions": [pushed_prediction_view(r) for r in newest],
                 },
                 model_id=live.key,
             )

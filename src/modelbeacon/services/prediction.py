@@ -1,16 +1,14 @@
 """Serving predictions: validate, call the model off the event loop, record, log write-behind.
 
-The event loop does O(1) work per prediction (monitor update, an append to the log writer);
-the model call runs in a small dedicated thread pool and its latency is measured there, around
-the call alone.
+The event loop does O(1) work per prediction (one ``PredictionRecord``, handed to the monitor
+and to the log writer); the model call runs in a small dedicated thread pool and its latency is
+measured there, around the call alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
-import struct
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -20,28 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from modelbeacon.clock import Clock
 from modelbeacon.errors import InvalidInputError, PayloadTooLargeError
-from modelbeacon.metrics import PredictionRecord
+from modelbeacon.prediction import PredictionRecord
 from modelbeacon.registry import Predictor
+from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
-from modelbeacon.services.clock import Clock
-from modelbeacon.services.monitoring import StatusAnnouncer
 from modelbeacon.storage.log_writer import LogWriter
-from modelbeacon.storage.records import PredictionRow
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.tasks import in_thread
 
 Features = Sequence[float] | Mapping[str, float]
-
-
-@dataclass(frozen=True, slots=True)
-class PredictionResult:
-    prediction_id: str
-    model_id: int
-    model_version: int
-    prediction: Any
-    probabilities: dict[str, float] | None
-    latency_ms: float
-    timestamp: float
-    label: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +73,6 @@ def _vector(live: LiveModel, features: Features, index: int | None) -> tuple[flo
     return values
 
 
-def input_hash(values: tuple[float, ...]) -> str:
-    """blake2b of the canonical little-endian float64 vector: equal inputs, equal hashes."""
-    return hashlib.blake2b(struct.pack(f"<{len(values)}d", *values), digest_size=16).hexdigest()
-
-
 def _call_model(predictor: Predictor, matrix: np.ndarray) -> _ModelOutput:
     started = time.perf_counter()
     if predictor.has_proba:
@@ -109,6 +91,7 @@ class PredictionService:
         self,
         catalog: ModelCatalog,
         writer: LogWriter,
+        log: PredictionRepository,
         announcer: StatusAnnouncer,
         executor: ThreadPoolExecutor,
         clock: Clock,
@@ -116,6 +99,7 @@ class PredictionService:
     ) -> None:
         self._catalog = catalog
         self._writer = writer
+        self._log = log
         self._announcer = announcer
         self._executor = executor
         self._clock = clock
@@ -131,7 +115,7 @@ class PredictionService:
         labels: Sequence[Any] | None,
         *,
         batch: bool,
-    ) -> list[PredictionResult]:
+    ) -> list[PredictionRecord]:
         """Predict every instance in one model call; all are validated before any is logged.
 
         ``batch`` only shapes error details (which instance was wrong).
@@ -161,6 +145,18 @@ class PredictionService:
             raise
         return self._record_success(live, timestamp, vectors, output, checked)
 
+    async def history(self, model_id: int, limit: int) -> list[PredictionRecord]:
+        """The newest ``limit`` logged calls of the model, newest first (the log is flushed
+        first, so a prediction just answered is in it)."""
+        self._catalog.get(model_id)
+        await self._writer.flush()
+        return await in_thread(self._log.recent, model_id, limit)
+
+    def _track(self, live: LiveModel, record: PredictionRecord) -> None:
+        """Account one call in the model's monitor and queue it for the log."""
+        self._announcer.announce(live.monitor.record_call(record))
+        self._writer.append(record)
+
     def _record_success(
         self,
         live: LiveModel,
@@ -168,89 +164,46 @@ class PredictionService:
         vectors: list[tuple[float, ...]],
         output: _ModelOutput,
         labels: list[Any],
-    ) -> list[PredictionResult]:
-        record = live.record
+    ) -> list[PredictionRecord]:
+        model = live.record
         per_row_ms = output.latency_ms / len(vectors)
-        class_names = [str(c) for c in record.classes]
-        results = []
+        class_names = [str(c) for c in model.classes]
+        records = []
         for i, values in enumerate(vectors):
-            prediction = output.predictions[i]
             proba = output.probabilities[i] if output.probabilities is not None else None
             label = labels[i] if labels else None
-            prediction_id = uuid.uuid4().hex
-            top = max(proba) if proba is not None else None
-            by_class = dict(zip(class_names, proba, strict=True)) if proba is not None else None
-            transitions = live.monitor.record_call(
-                PredictionRecord(
-                    prediction_id=prediction_id,
-                    timestamp=timestamp,
-                    latency_ms=per_row_ms,
-                    prediction=prediction,
-                    top_probability=top,
-                    features=values,
-                    label=label,
-                )
+            record = PredictionRecord(
+                prediction_id=uuid.uuid4().hex,
+                timestamp=timestamp,
+                latency_ms=per_row_ms,
+                prediction=output.predictions[i],
+                top_probability=max(proba) if proba is not None else None,
+                features=values,
+                label=label,
+                model_id=model.id,
+                model_version=model.version,
+                probabilities=(
+                    dict(zip(class_names, proba, strict=True)) if proba is not None else None
+                ),
+                labelled_at=timestamp if label is not None else None,
             )
-            self._announcer.announce(transitions)
-            self._writer.append(
-                PredictionRow(
-                    prediction_id=prediction_id,
-                    model_id=record.id,
-                    model_version=record.version,
-                    ts=timestamp,
-                    input_hash=input_hash(values),
-                    features=list(values),
-                    prediction=prediction,
-                    probabilities=by_class,
-                    top_probability=top,
-                    latency_ms=per_row_ms,
-                    label=label,
-                    labelled_at=timestamp if label is not None else None,
-                    correct=(label == prediction) if label is not None else None,
-                )
-            )
-            results.append(
-                PredictionResult(
-                    prediction_id=prediction_id,
-                    model_id=record.id,
-                    model_version=record.version,
-                    prediction=prediction,
-                    probabilities=by_class,
-                    latency_ms=per_row_ms,
-                    timestamp=timestamp,
-                    label=label,
-                )
-            )
-        return results
+            self._track(live, record)
+            records.append(record)
+        return records
 
     def _record_failure(
         self, live: LiveModel, timestamp: float, count: int, exc: Exception
     ) -> None:
         message = f"{type(exc).__name__}: {exc}"
         for _ in range(count):
-            prediction_id = uuid.uuid4().hex
-            self._announcer.announce(
-                live.monitor.record_call(
-                    PredictionRecord(
-                        prediction_id=prediction_id,
-                        timestamp=timestamp,
-                        latency_ms=0.0,
-                        error=message,
-                    )
-                )
-            )
-            self._writer.append(
-                PredictionRow(
-                    prediction_id=prediction_id,
-                    model_id=live.record.id,
-                    model_version=live.record.version,
-                    ts=timestamp,
-                    input_hash=None,
-                    features=None,
-                    prediction=None,
-                    probabilities=None,
-                    top_probability=None,
+            self._track(
+                live,
+                PredictionRecord(
+                    prediction_id=uuid.uuid4().hex,
+                    timestamp=timestamp,
                     latency_ms=0.0,
                     error=message,
-                )
+                    model_id=live.record.id,
+                    model_version=live.record.version,
+                ),
             )

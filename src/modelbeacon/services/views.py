@@ -1,12 +1,19 @@
-"""JSON shapes shared by REST responses and WebSocket messages (docs/PAYLOADS.md)."""
+"""JSON shapes shared by REST responses and WebSocket messages (docs/PAYLOADS.md).
+
+Every JSON form of a prediction is derived here from the one ``PredictionRecord``: what a
+predict call answers (``served_prediction_view``), what the log lists
+(``logged_prediction_view``), and what ``prediction_logged`` carries
+(``pushed_prediction_view``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from modelbeacon.clock import iso_utc
+from modelbeacon.prediction import PredictionRecord
 from modelbeacon.services.catalog import LiveModel
-from modelbeacon.services.clock import iso
-from modelbeacon.storage.records import JobRecord, PredictionRow
+from modelbeacon.storage.records import JobRecord
 
 
 def model_view(live: LiveModel) -> dict[str, Any]:
@@ -20,9 +27,9 @@ def model_view(live: LiveModel) -> dict[str, Any]:
         "params": record.params,
         "status": live.monitor.status,
         "health": live.monitor.health,
-        "created_at": iso(record.created_at),
-        "last_trained_at": iso(record.last_trained_at),
-        "deployed_at": iso(record.deployed_at),
+        "created_at": iso_utc(record.created_at),
+        "last_trained_at": iso_utc(record.last_trained_at),
+        "deployed_at": iso_utc(record.deployed_at),
         "validation_accuracy": record.validation_accuracy,
         "total_predictions": live.monitor.total_predictions,
         "feature_names": list(record.feature_names),
@@ -40,23 +47,62 @@ def job_view(job: JobRecord) -> dict[str, Any]:
         "progress": job.progress,
         "details": job.details,
         "error": job.error,
-        "created_at": iso(job.created_at),
-        "finished_at": iso(job.finished_at),
+        "created_at": iso_utc(job.created_at),
+        "finished_at": iso_utc(job.finished_at),
     }
 
 
-def prediction_view(row: PredictionRow) -> dict[str, Any]:
+def served_prediction_view(record: PredictionRecord) -> dict[str, Any]:
+    """One prediction as ``POST /api/predict`` answers it."""
     return {
-        "prediction_id": row.prediction_id,
-        "model_id": str(row.model_id),
-        "model_version": row.model_version,
-        "timestamp": iso(row.ts),
-        "input_hash": row.input_hash,
-        "features": row.features,
-        "prediction": row.prediction,
-        "probabilities": row.probabilities,
-        "latency_ms": row.latency_ms,
-        "label": row.label,
-        "labelled_at": iso(row.labelled_at),
-        "error": row.error,
+        "prediction_id": record.prediction_id,
+        "prediction": record.prediction,
+        "probabilities": record.probabilities,
+        "model_id": str(record.model_id),
+        "model_version": record.model_version,
+        "latency_ms": record.latency_ms,
+        "timestamp": iso_utc(record.timestamp),
+        "label": record.label,
     }
+
+
+def logged_prediction_view(record: PredictionRecord) -> dict[str, Any]:
+    """One logged call as ``GET /api/models/{id}/predictions`` lists it."""
+    return {
+        "prediction_id": record.prediction_id,
+        "model_id": str(record.model_id),
+        "model_version": record.model_version,
+        "timestamp": iso_utc(record.timestamp),
+        "input_hash": record.input_hash,
+        "features": None if record.features is None else list(record.features),
+        "prediction": record.prediction,
+        "probabilities": record.probabilities,
+        "latency_ms": record.latency_ms,
+        "label": record.label,
+        "labelled_at": iso_utc(record.labelled_at),
+        "error": record.error,
+    }
+
+
+def pushed_prediction_view(record: PredictionRecord) -> dict[str, Any]:
+    """One prediction as a ``prediction_logged`` event carries it."""
+    return {
+        "prediction_id": record.prediction_id,
+        "prediction": record.prediction,
+        "latency_ms": record.latency_ms,
+        "timestamp": iso_utc(record.timestamp),
+    }
+
+
+def format_uptime(seconds: float | None) -> str | None:
+    """``"2h 15m"``-style text for the dashboard; ``None`` when not deployed."""
+    if seconds is None:
+        return None
+    minutes = int(max(seconds, 0) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins}m"
+    return f"{mins}m"

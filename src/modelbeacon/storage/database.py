@@ -1,14 +1,28 @@
-"""Engine construction and schema migration, chosen by the database URL."""
+"""Engine construction, schema migration, and ``Database``: the one place driver errors become
+modelbeacon errors.
+
+Repositories (``model_repository``, ``job_repository``, ``prediction_repository``) run every
+statement through ``Database.transaction``, so SQLAlchemy errors leave storage as
+``UnavailableError`` (the database could not be reached) or ``ConflictError`` (a constraint
+refused the write), chained to the original. All of them are synchronous and thread-safe (one
+short transaction each); services call them through ``modelbeacon.tasks.in_thread`` so the event
+loop never waits on the database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from modelbeacon.errors import ConflictError, UnavailableError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -41,3 +55,30 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+class Database:
+    """The engine plus one place that turns driver errors into modelbeacon errors."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise ConflictError(
+                "the database refused a conflicting write", details={"reason": str(exc.orig)}
+            ) from exc
+        except OperationalError as exc:
+            raise UnavailableError(
+                "the database is unavailable", details={"reason": str(exc.orig)}
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise UnavailableError("database error", details={"reason": str(exc)}) from exc
+
+    def ping(self) -> None:
+        with self.transaction() as conn:
+            conn.execute(select(1))

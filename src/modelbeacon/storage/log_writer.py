@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from modelbeacon.errors import ModelbeaconError
-from modelbeacon.storage.records import LabelUpdate, PredictionRow
-from modelbeacon.storage.repository import PredictionRepository
-from modelbeacon.storage.threads import in_thread
-from modelbeacon.tasks import background
+from modelbeacon.prediction import PredictionRecord
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.storage.records import LabelUpdate
+from modelbeacon.tasks import background, in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class LogWriter:
         self._repository = repository
         self._flush_interval = flush_interval
         self._flush_rows = flush_rows
-        self._rows: list[PredictionRow] = []
+        self._rows: list[PredictionRecord] = []
         self._labels: list[LabelUpdate] = []
         self._wake = asyncio.Event()
         self._write_lock = asyncio.Lock()
@@ -51,9 +51,9 @@ class LogWriter:
         self._failures = 0
         self._last_error: str | None = None
 
-    def append(self, row: PredictionRow) -> None:
-        """Queue one prediction row; never waits."""
-        self._rows.append(row)
+    def append(self, record: PredictionRecord) -> None:
+        """Queue one prediction for the log; never waits (its row is built at write time)."""
+        self._rows.append(record)
         if len(self._rows) >= self._flush_rows:
             self._wake.set()
 

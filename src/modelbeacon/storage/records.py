@@ -57,26 +57,6 @@ class TrainedFields:
 
 
 @dataclass(frozen=True, slots=True)
-class PredictionRow:
-    """One logged predict call, as stored (``error`` set for a failed call)."""
-
-    prediction_id: str
-    model_id: int
-    model_version: int
-    ts: float
-    input_hash: str | None
-    features: list[float] | None
-    prediction: Any
-    probabilities: dict[str, float] | None
-    top_probability: float | None
-    latency_ms: float
-    label: Any = None
-    labelled_at: float | None = None
-    correct: bool | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class LabelUpdate:
     prediction_id: str
     label: Any

@@ -1,0 +1,172 @@
+"""``ModelRepository``: models, their versions, and the deployment record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, select, update
+
+from modelbeacon.errors import ConflictError
+from modelbeacon.storage.database import Database
+from modelbeacon.storage.job_repository import job_record
+from modelbeacon.storage.records import JobRecord, ModelRecord, TrainedFields
+from modelbeacon.storage.tables import deployments, models, training_jobs
+
+_VERSION_RETRIES = 3
+
+
+def _model(row: Row[Any]) -> ModelRecord:
+    m = row._mapping
+    return ModelRecord(
+        id=m["id"],
+        name=m["name"],
+        version=m["version"],
+        algorithm=m["algorithm"],
+        dataset=m["dataset"],
+        params=dict(m["params"] or {}),
+        status=m["status"],
+        error=m["error"],
+        created_at=m["created_at"],
+        last_trained_at=m["last_trained_at"],
+        deployed_at=m["deployed_at"],
+        validation_accuracy=m["validation_accuracy"],
+        feature_names=tuple(m["feature_names"] or ()),
+        classes=tuple(m["classes"] or ()),
+        feature_means=tuple(m["feature_means"] or ()),
+        feature_stds=tuple(m["feature_stds"] or ()),
+        artifact_path=m["artifact_path"],
+        artifact_sha256=m["artifact_sha256"],
+        artifact_trusted_types=tuple(m["artifact_trusted_types"] or ()),
+    )
+
+
+class ModelRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create_for_training(
+        self, name: str, dataset: str, algorithm: str, params: dict[str, Any], now: float
+    ) -> tuple[ModelRecord, JobRecord]:
+        """Insert the next version of ``name`` (status ``training``) and its queued job."""
+        for attempt in range(_VERSION_RETRIES):
+            try:
+                with self._db.transaction() as conn:
+                    version = (
+                        conn.execute(
+                            select(func.coalesce(func.max(models.c.version), 0)).where(
+                                models.c.name == name
+                            )
+                        ).scalar_one()
+                        + 1
+                    )
+                    model_id = conn.execute(
+                        insert(models)
+                        .values(
+                            name=name,
+                            version=version,
+                            algorithm=algorithm,
+                            dataset=dataset,
+                            params=params,
+                            status="training",
+                            created_at=now,
+                        )
+                        .returning(models.c.id)
+                    ).scalar_one()
+                    job_id = conn.execute(
+                        insert(training_jobs)
+                        .values(
+                            model_id=model_id,
+                            state="queued",
+                            stage="queued",
+                            progress=0.0,
+                            details="waiting for a training worker",
+                            created_at=now,
+                        )
+                        .returning(training_jobs.c.id)
+                    ).scalar_one()
+                    model = _model(
+                        conn.execute(select(models).where(models.c.id == model_id)).one()
+                    )
+                    job = job_record(
+                        conn.execute(
+                            select(training_jobs).where(training_jobs.c.id == job_id)
+                        ).one()
+                    )
+                    return model, job
+            except ConflictError:
+                # Two trainings of one name raced for the same version number: take the next.
+                if attempt == _VERSION_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get(self, model_id: int) -> ModelRecord | None:
+        with self._db.transaction() as conn:
+            row = conn.execute(select(models).where(models.c.id == model_id)).one_or_none()
+        return _model(row) if row else None
+
+    def list(self) -> list[ModelRecord]:
+        with self._db.transaction() as conn:
+            return [_model(r) for r in conn.execute(select(models).order_by(models.c.id))]
+
+    def mark_ready(self, model_id: int, trained: TrainedFields, now: float) -> ModelRecord:
+        values = asdict(trained)
+        for key in ("feature_names", "classes", "feature_means", "feature_stds"):
+            values[key] = list(values[key])
+        values["artifact_trusted_types"] = list(values["artifact_trusted_types"])
+        with self._db.transaction() as conn:
+            conn.execute(
+                update(models)
+                .where(models.c.id == model_id)
+                .values(status="ready", error=None, last_trained_at=now, **values)
+            )
+            return _model(conn.execute(select(models).where(models.c.id == model_id)).one())
+
+    def mark_failed(self, model_id: int, error: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                update(models).where(models.c.id == model_id).values(status="failed", error=error)
+            )
+
+    def deploy(self, model_id: int, now: float) -> int | None:
+        """Make ``model_id`` the one active model; return the id it replaced, if any."""
+        with self._db.transaction() as conn:
+            previous = conn.execute(
+                select(models.c.id).where(models.c.status == "active")
+            ).scalar_one_or_none()
+            if previous is not None:
+                conn.execute(
+                    update(models).where(models.c.id == previous).values(status="inactive")
+                )
+                conn.execute(
+                    update(deployments)
+                    .where(
+                        and_(
+                            deployments.c.model_id == previous, deployments.c.replaced_at.is_(None)
+                        )
+                    )
+                    .values(replaced_at=now)
+                )
+            conn.execute(
+                update(models)
+                .where(models.c.id == model_id)
+                .values(status="active", deployed_at=now)
+            )
+            conn.execute(insert(deployments).values(model_id=model_id, deployed_at=now))
+        return None if previous == model_id else previous
+
+    def fail_interrupted(self, now: float) -> int:
+        """Mark trainings a previous process left unfinished as failed; return how many."""
+        message = "interrupted: the server stopped before training finished"
+        with self._db.transaction() as conn:
+            jobs = conn.execute(
+                update(training_jobs)
+                .where(training_jobs.c.state.in_(("queued", "running")))
+                .values(state="failed", stage="failed", error=message, finished_at=now)
+            ).rowcount
+            conn.execute(
+                update(models)
+                .where(models.c.status == "training")
+                .values(status="failed", error=message)
+            )
+        return int(jobs or 0)
