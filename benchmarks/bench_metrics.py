@@ -27,11 +27,11 @@ from typing import Any
 
 from modelbeacon.metrics import (
     FeatureReference,
-    HealthPolicy,
     LabelledOutcome,
     ModelMonitor,
     PredictionRecord,
 )
+from modelbeacon.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "metrics.json"
 START = 1_700_000_000.0
@@ -76,7 +76,11 @@ class Feed:
 def steady_monitor(feed: Feed, **record_options: int) -> ModelMonitor:
     """A deployed monitor whose rings are full (2000 calls in) and that has a snapshot."""
     monitor = ModelMonitor(
-        "bench", HealthPolicy(), base_status="active", deployed_at=START, reference=REFERENCE
+        "bench",
+        Settings.model_construct().health_policy(),
+        base_status="active",
+        deployed_at=START,
+        reference=REFERENCE,
     )
     for record in feed.records(2000, **record_options):
         monitor.record_call(record)

@@ -2,7 +2,8 @@
 
 Everything with state (engine, repositories, log writer, catalog, services, event bus) is built
 in the lifespan from ``Settings`` and torn down in reverse order, so tests can build as many
-independent apps as they like and nothing is created at import time.
+independent apps as they like and nothing is created at import time. Routers get the
+``Services`` (use cases only); repositories, the database and the log writer stay in here.
 """
 
 from __future__ import annotations
@@ -22,46 +23,35 @@ from modelbeacon.api import models, monitoring, predictions, ws
 from modelbeacon.api.deps import require_api_key
 from modelbeacon.api.errors import install_error_handlers
 from modelbeacon.api.limits import BodySizeLimit
+from modelbeacon.clock import Clock, system_clock
 from modelbeacon.events import EVENTS_CHANNEL, BusPublisher, EventHub, create_bus
-from modelbeacon.metrics import HealthPolicy
 from modelbeacon.registry import ArtifactStore
+from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import ModelCatalog
-from modelbeacon.services.clock import Clock, system_clock
 from modelbeacon.services.container import Services
+from modelbeacon.services.dashboard import DashboardSnapshot
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.live import LiveFeed
-from modelbeacon.services.monitoring import MonitoringService, StatusAnnouncer, SystemProbe
+from modelbeacon.services.models import ModelQueries
+from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.pipeline import PipelineReporter
 from modelbeacon.services.prediction import PredictionService
+from modelbeacon.services.readiness import Readiness
+from modelbeacon.services.system_probe import SystemProbe
 from modelbeacon.services.training import TrainingService
 from modelbeacon.services.upkeep import Upkeep
 from modelbeacon.settings import Settings
-from modelbeacon.storage.database import create_db_engine, migrate
+from modelbeacon.storage.database import Database, create_db_engine, migrate
+from modelbeacon.storage.job_repository import JobRepository
 from modelbeacon.storage.log_writer import LogWriter
-from modelbeacon.storage.repository import (
-    Database,
-    JobRepository,
-    ModelRepository,
-    PredictionRepository,
-)
-from modelbeacon.storage.threads import in_thread
+from modelbeacon.storage.model_repository import ModelRepository
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.tasks import in_thread
 
 logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).with_name("web")
-
-
-def health_policy(settings: Settings) -> HealthPolicy:
-    return HealthPolicy(
-        accuracy_warning=settings.accuracy_warning,
-        accuracy_critical=settings.accuracy_critical,
-        min_labelled=settings.min_labelled,
-        latency_p95_warning_ms=settings.latency_p95_warning_ms,
-        latency_p95_critical_ms=settings.latency_p95_critical_ms,
-        error_rate_warning=settings.error_rate_warning,
-        error_rate_critical=settings.error_rate_critical,
-    )
 
 
 @asynccontextmanager
@@ -88,7 +78,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
 
         catalog = ModelCatalog(
             model_repo, prediction_repo, ArtifactStore(settings.artifact_dir),
-            health_policy(settings), clock,
+            settings.health_policy(), clock,
         )  # fmt: skip
         await in_thread(catalog.load)
 
@@ -98,7 +88,9 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             flush_rows=settings.log_flush_rows,
         )
         await stack.enter_async_context(writer.running())
-        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="modelbeacon-predict")
+        executor = ThreadPoolExecutor(
+            max_workers=settings.predict_workers, thread_name_prefix="modelbeacon-predict"
+        )
         stack.callback(executor.shutdown, wait=True)
 
         training = TrainingService(
@@ -107,7 +99,12 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         )  # fmt: skip
         await stack.enter_async_context(training.running())
 
-        probe = SystemProbe(settings.artifact_dir, settings.memory_limit_mb)
+        probe = SystemProbe(
+            settings.artifact_dir,
+            settings.memory_limit_mb,
+            warning_percent=settings.resource_warning_percent,
+            critical_percent=settings.resource_critical_percent,
+        )
         monitoring = MonitoringService(
             catalog, announcer, publisher, probe, clock, lambda: hub.active_connections
         )
@@ -119,20 +116,24 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         )
         yield Services(
             settings=settings,
-            database=database,
             bus=bus,
-            publisher=publisher,
             hub=hub,
-            predictions=prediction_repo,
-            writer=writer,
-            catalog=catalog,
+            models=ModelQueries(catalog),
             training=training,
             deployment=DeploymentService(catalog, model_repo, announcer, publisher, clock),
             prediction=PredictionService(
-                catalog, writer, announcer, executor, clock, settings.max_batch_size
-            ),
+                catalog,
+                writer,
+                prediction_repo,
+                announcer,
+                executor,
+                clock,
+                settings.max_batch_size,
+            ),  # fmt: skip
             feedback=FeedbackService(catalog, prediction_repo, writer, announcer, clock),
             monitoring=monitoring,
+            dashboard=DashboardSnapshot(catalog, monitoring, training, settings.client_config()),
+            readiness=Readiness(database),
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
         )
 

@@ -6,12 +6,15 @@ values down, so tests build as many differently-configured apps as they like.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from modelbeacon.metrics import HealthPolicy
 
 
 def _is_loopback(host: str) -> bool:
@@ -24,7 +27,12 @@ def _is_loopback(host: str) -> bool:
 
 
 class Settings(BaseSettings):
-    """Every knob of a modelbeacon process. Field names are the environment names, lower-cased."""
+    """Every knob of a modelbeacon process. Field names are the environment names, lower-cased.
+
+    This is the one definition of every threshold and its default: the health policy is built
+    from it (``health_policy``), and the dashboard receives the same values through
+    ``/api/config`` (``client_config``).
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="MODELBEACON_", env_file=".env", extra="ignore", frozen=True
@@ -47,6 +55,8 @@ class Settings(BaseSettings):
     latency_p95_critical_ms: float = Field(1000.0, gt=0)
     error_rate_warning: float = Field(0.05, gt=0, le=1)
     error_rate_critical: float = Field(0.20, gt=0, le=1)
+    resource_warning_percent: float = Field(85.0, gt=0, le=100)
+    resource_critical_percent: float = Field(95.0, gt=0, le=100)
 
     retention_days: int = Field(30, ge=1)
     api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -56,6 +66,7 @@ class Settings(BaseSettings):
     log_flush_interval: float = Field(0.1, gt=0)
     log_flush_rows: int = Field(500, ge=1)
     training_workers: int = Field(1, ge=1)
+    predict_workers: int = Field(4, ge=1, le=64)
 
     ws_send_timeout: float = Field(5.0, gt=0)
     ws_queue_size: int = Field(256, ge=16)
@@ -76,17 +87,33 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.accuracy_critical > self.accuracy_warning:
+        self.health_policy()  # HealthPolicy refuses thresholds in the wrong order
+        if self.resource_critical_percent < self.resource_warning_percent:
             raise ValueError(
-                "MODELBEACON_ACCURACY_CRITICAL must not exceed MODELBEACON_ACCURACY_WARNING"
+                "MODELBEACON_RESOURCE_CRITICAL_PERCENT must not be below "
+                "MODELBEACON_RESOURCE_WARNING_PERCENT"
             )
-        if self.latency_p95_critical_ms < self.latency_p95_warning_ms:
-            raise ValueError("latency critical threshold must not be below the warning one")
-        if self.error_rate_critical < self.error_rate_warning:
-            raise ValueError("error-rate critical threshold must not be below the warning one")
         if not _is_loopback(self.host) and not self.api_keys:
             raise ValueError(
                 f"refusing to bind {self.host!r} without MODELBEACON_API_KEYS: "
                 "set API keys or bind 127.0.0.1"
             )
         return self
+
+    def health_policy(self) -> HealthPolicy:
+        """The model health policy these settings configure (one field per policy field)."""
+        return HealthPolicy(
+            **{field.name: getattr(self, field.name) for field in dataclasses.fields(HealthPolicy)}
+        )
+
+    def client_config(self) -> dict[str, Any]:
+        """What ``/api/config`` serves: every threshold and interval the dashboard judges and
+        schedules by, so it colours a number exactly where the server changes its verdict."""
+        return {
+            **dataclasses.asdict(self.health_policy()),
+            "resource_warning_percent": self.resource_warning_percent,
+            "resource_critical_percent": self.resource_critical_percent,
+            "system_interval": self.system_interval,
+            "metrics_interval": self.metrics_interval,
+            "prediction_interval": self.prediction_interval,
+        }

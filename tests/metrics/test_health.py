@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelbeacon.metrics import HealthPolicy
 from modelbeacon.metrics.health import combine_health
+from tests.policies import health_policy
 
-POLICY = HealthPolicy()
+POLICY = health_policy()
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_health_policy_unknown_below_min_labelled() -> None:
     assert POLICY.health(0.1, 19, None, None) == "unknown"
     assert POLICY.health(0.1, 20, None, None) == "critical"
     assert POLICY.health(None, 0, 10.0, 0.0) == "unknown"
-    assert HealthPolicy(min_labelled=0).health(None, 0, None, None) == "unknown"
+    assert health_policy(min_labelled=0).health(None, 0, None, None) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -102,4 +102,4 @@ def test_health_policy_reason_names_the_cause() -> None:
 )
 def test_health_policy_rejects_inconsistent_thresholds(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        HealthPolicy(**kwargs)  # type: ignore[arg-type]
+        health_policy(**kwargs)  # type: ignore[arg-type]

@@ -6,14 +6,14 @@ import pytest
 
 from modelbeacon.metrics import (
     TREND_METRICS,
-    HealthPolicy,
     LabelledOutcome,
     ModelMonitor,
     PredictionRecord,
     StatusTransition,
 )
+from tests.policies import health_policy
 
-POLICY = HealthPolicy(min_labelled=4)
+POLICY = health_policy(min_labelled=4)
 
 
 def call(
@@ -126,7 +126,7 @@ def test_monitor_late_label_for_evicted_prediction_uses_its_timestamp() -> None:
 
 
 def test_monitor_snapshot_keeps_latency_transition_for_next_call() -> None:
-    monitor = ModelMonitor("m", HealthPolicy(min_labelled=0), base_status="active")
+    monitor = ModelMonitor("m", health_policy(min_labelled=0), base_status="active")
     monitor.record_call(call(0, latency=5000.0))
     assert monitor.health == "unknown"  # latency p95 is only refreshed by a snapshot
     monitor.snapshot(1001.0)
@@ -138,7 +138,7 @@ def test_monitor_snapshot_keeps_latency_transition_for_next_call() -> None:
 
 
 def test_monitor_evaluate_returns_latency_transition_at_once() -> None:
-    monitor = ModelMonitor("m", HealthPolicy(min_labelled=0), base_status="active")
+    monitor = ModelMonitor("m", health_policy(min_labelled=0), base_status="active")
     monitor.record_call(call(0, latency=300.0))
     snap, got = monitor.evaluate(1001.0)
     assert shape(got) == [("active", "active", "unknown", "warning")]
@@ -147,7 +147,7 @@ def test_monitor_evaluate_returns_latency_transition_at_once() -> None:
 
 
 def test_monitor_recompute_check_reports_and_fixes_corruption() -> None:
-    monitor = ModelMonitor("m", HealthPolicy(min_labelled=0))
+    monitor = ModelMonitor("m", health_policy(min_labelled=0))
     for i in range(10):
         monitor.record_call(call(i, label=1))
     assert monitor.recompute_check() == []
@@ -189,7 +189,7 @@ def test_monitor_restore_without_data_is_a_fresh_monitor() -> None:
 
 
 def test_newest_returns_the_latest_successes_oldest_first() -> None:
-    monitor = ModelMonitor("m", HealthPolicy())
+    monitor = ModelMonitor("m", health_policy())
     for i in range(30):
         error = "boom" if i % 10 == 9 else None
         monitor.record_call(

@@ -17,6 +17,7 @@ from modelbeacon.metrics import (
     PredictionRecord,
     StatusTransition,
 )
+from tests.policies import health_policy
 
 from .oracle import Oracle, Sizes
 
@@ -127,7 +128,7 @@ def setups(sizes: Sizes) -> st.SearchStrategy[Setup]:
         Setup,
         sizes=st.just(sizes),
         policy=st.builds(
-            lambda min_labelled, errors: HealthPolicy(
+            lambda min_labelled, errors: health_policy(
                 min_labelled=min_labelled,
                 latency_p95_warning_ms=8.0,
                 latency_p95_critical_ms=40.0,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from modelbeacon.metrics import HealthPolicy
 from modelbeacon.metrics.status import StatusTracker
+from tests.policies import health_policy
 
 
 def test_status_tracker_deferred_transitions_come_first_and_once() -> None:
-    tracker = StatusTracker("m", HealthPolicy(min_labelled=0), "active")
+    tracker = StatusTracker("m", health_policy(min_labelled=0), "active")
     assert tracker.set_latency_p95(5000.0)
     deferred = tracker.settle()
     tracker.defer(deferred)
@@ -23,7 +23,7 @@ def test_status_tracker_deferred_transitions_come_first_and_once() -> None:
 
 
 def test_status_tracker_settle_silently_emits_nothing() -> None:
-    tracker = StatusTracker("m", HealthPolicy(min_labelled=0), "active")
+    tracker = StatusTracker("m", health_policy(min_labelled=0), "active")
     tracker.set_error_rate(0.9)
     tracker.settle_silently()
     assert (tracker.status, tracker.health) == ("degraded", "critical")
@@ -31,7 +31,7 @@ def test_status_tracker_settle_silently_emits_nothing() -> None:
 
 
 def test_status_tracker_set_reports_part_changes_only() -> None:
-    tracker = StatusTracker("m", HealthPolicy(), "ready")
+    tracker = StatusTracker("m", health_policy(), "ready")
     assert not tracker.set_error_rate(0.01)  # still healthy
     assert tracker.set_error_rate(0.1)
     assert not tracker.set_error_rate(0.15)  # still warning

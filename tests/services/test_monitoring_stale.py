@@ -99,7 +99,7 @@ async def test_failing_metrics_serve_the_last_good_numbers_as_stale_and_recover(
         good = await realtime(client, active["id"])
         assert good["stale"] is False and good["total_predictions"] == 4 * len(IRIS_ROWS)
 
-        live = services.catalog.get(int(active["id"]))
+        live = services.models.get(int(active["id"]))
         breakable = BreakableMonitor(live.monitor)
         async with recorded_events(services) as events:
             live.monitor = breakable  # type: ignore[assignment]
@@ -154,7 +154,7 @@ async def test_a_model_without_good_numbers_does_not_stop_the_updates_of_the_oth
             await client.post(
                 f"/api/models/{model['id']}/predict", json={"features": features, "label": label}
             )
-        live = services.catalog.get(int(broken["id"]))
+        live = services.models.get(int(broken["id"]))
         live.monitor = BreakableMonitor(live.monitor)  # type: ignore[assignment]
         services.monitoring.trim()  # what the memory guard does: no good numbers left
         async with recorded_events(services) as events:
@@ -176,7 +176,7 @@ async def test_a_model_without_good_numbers_does_not_stop_the_updates_of_the_oth
                 await asyncio.sleep(0.05)
             assert degraded_events(events) == [{"degraded": True, "model_id": broken["id"]}]
             # A dashboard connecting now still gets its snapshot, without the broken numbers.
-            snapshot = (await services.snapshot_event()).payload
+            snapshot = (await services.dashboard.event()).payload
             assert set(snapshot["metrics"]) == {healthy["id"]}
             assert [m["id"] for m in snapshot["models"]] == [broken["id"], healthy["id"]]
             # With nothing to fall back on, REST says the numbers are unavailable for now.

@@ -8,20 +8,19 @@ from fastapi import APIRouter, Query
 
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import Job, Model, PredictionHistory, TrainAccepted, TrainRequest
-from modelbeacon.services.views import job_view, model_view, prediction_view
-from modelbeacon.storage.threads import in_thread
+from modelbeacon.services.views import job_view, logged_prediction_view, model_view
 
 router = APIRouter(tags=["models"])
 
 
 @router.get("/models", response_model=list[Model])
 async def list_models(services: ServicesDep) -> list[dict[str, Any]]:
-    return [model_view(live) for live in services.catalog.all()]
+    return [model_view(live) for live in services.models.all()]
 
 
 @router.get("/models/{model_id}", response_model=Model)
 async def get_model(model_id: int, services: ServicesDep) -> dict[str, Any]:
-    return model_view(services.catalog.get(model_id))
+    return model_view(services.models.get(model_id))
 
 
 @router.post("/models/train", response_model=TrainAccepted, status_code=202)
@@ -46,7 +45,5 @@ async def prediction_history(
     services: ServicesDep,
     limit: int = Query(100, ge=1, le=1000, description="how many, newest first"),
 ) -> dict[str, Any]:
-    services.catalog.get(model_id)
-    await services.writer.flush()
-    rows = await in_thread(services.predictions.recent, model_id, limit)
-    return {"model_id": str(model_id), "predictions": [prediction_view(r) for r in rows]}
+    records = await services.prediction.history(model_id, limit)
+    return {"model_id": str(model_id), "predictions": [logged_prediction_view(r) for r in records]}

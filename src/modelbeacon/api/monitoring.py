@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from modelbeacon import __version__
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
     ActiveStatus,
@@ -15,8 +14,6 @@ from modelbeacon.api.schemas import (
     RealtimeMetrics,
     SystemOverview,
 )
-from modelbeacon.errors import UnavailableError
-from modelbeacon.storage.threads import in_thread
 
 router = APIRouter(tags=["monitoring"])
 
@@ -24,19 +21,13 @@ router = APIRouter(tags=["monitoring"])
 @router.get("/health", response_model=Health)
 async def health(services: ServicesDep) -> Any:
     """Liveness plus readiness of the database and the event bus (503 when one is down)."""
-    try:
-        await in_thread(services.database.ping)
-    except UnavailableError as exc:
-        raise UnavailableError(
-            "the database is not reachable", details={"database": exc.message}
-        ) from exc
-    return {"status": "ok", "database": "ok", "bus": "ok", "version": __version__}
+    return await services.readiness.check()
 
 
 @router.get("/config", response_model=ClientConfig)
 async def client_config(services: ServicesDep) -> dict[str, Any]:
     """Thresholds and intervals, so the dashboard colours numbers as the server judges them."""
-    return services.client_config()
+    return services.settings.client_config()
 
 
 @router.get("/models/active/status", response_model=ActiveStatus)

@@ -202,6 +202,8 @@ class ClientConfig(BaseModel):
     latency_p95_critical_ms: float
     error_rate_warning: float
     error_rate_critical: float
+    resource_warning_percent: float
+    resource_critical_percent: float
     system_interval: float
     metrics_interval: float
     prediction_interval: float

@@ -7,29 +7,19 @@ bounded, coalescing per-client queue. A client that stops reading is dropped by 
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from modelbeacon.services.container import Services
+from modelbeacon.api.deps import ServicesDep, api_key_accepted
 
 router = APIRouter()
 
 CLOSE_POLICY_VIOLATION = 1008
 
 
-def _authorised(websocket: WebSocket, services: Services) -> bool:
-    keys = services.settings.api_keys
-    if not keys:
-        return True
-    supplied = websocket.query_params.get("api_key") or websocket.headers.get("x-api-key")
-    return supplied is not None and any(secrets.compare_digest(supplied, k) for k in keys)
-
-
 @router.websocket("/ws")
-async def live_events(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
-    if not _authorised(websocket, services):
+async def live_events(websocket: WebSocket, services: ServicesDep) -> None:
+    supplied = websocket.query_params.get("api_key") or websocket.headers.get("x-api-key")
+    if not api_key_accepted(supplied, services.settings.api_keys):
         await websocket.close(CLOSE_POLICY_VIOLATION, "missing or wrong api_key")
         return
     await websocket.accept()
@@ -45,7 +35,7 @@ async def live_events(websocket: WebSocket) -> None:
         async with services.hub.connect(
             websocket,
             send_timeout=services.settings.ws_send_timeout,
-            snapshot=services.snapshot_event,
+            snapshot=services.dashboard.event,
         ) as connection:
             while (text := await connection.next_message(receive_text)) is not None:
                 services.hub.handle_client_message(connection, text)

@@ -33,20 +33,21 @@ def combine_health(accuracy_part: Health, latency_part: Health, error_part: Heal
 
 @dataclass(frozen=True, slots=True)
 class HealthPolicy:
-    """Health thresholds (from ``Settings``); comparisons are strict.
+    """Health thresholds; comparisons are strict.
 
-    Accuracy exactly at a threshold is on the good side (0.85 is healthy), and latency or error
-    rate exactly at a threshold is too (250 ms is healthy). Raises ``ValueError`` when the
-    thresholds are out of range or in the wrong order.
+    Built by ``Settings.health_policy``, which holds the one set of defaults. Accuracy exactly
+    at a threshold is on the good side (0.85 is healthy), and latency or error rate exactly at
+    a threshold is too (250 ms is healthy). Raises ``ValueError`` when the thresholds are out
+    of range or in the wrong order.
     """
 
-    accuracy_warning: float = 0.85
-    accuracy_critical: float = 0.80
-    min_labelled: int = 20
-    latency_p95_warning_ms: float = 250.0
-    latency_p95_critical_ms: float = 1000.0
-    error_rate_warning: float = 0.05
-    error_rate_critical: float = 0.20
+    accuracy_warning: float
+    accuracy_critical: float
+    min_labelled: int
+    latency_p95_warning_ms: float
+    latency_p95_critical_ms: float
+    error_rate_warning: float
+    error_rate_critical: float
 
     def __post_init__(self) -> None:
         numbers = (

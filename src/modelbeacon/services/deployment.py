@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from modelbeacon.clock import Clock, iso_utc
 from modelbeacon.events.types import MODEL_DEPLOYED
+from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import ModelCatalog
-from modelbeacon.services.clock import Clock, iso
-from modelbeacon.services.monitoring import StatusAnnouncer
 from modelbeacon.services.notify import EventSink
-from modelbeacon.storage.repository import ModelRepository
-from modelbeacon.storage.threads import in_thread
+from modelbeacon.storage.model_repository import ModelRepository
+from modelbeacon.tasks import in_thread
 
 
 class DeploymentService:
@@ -53,7 +53,7 @@ class DeploymentService:
             "model_id": str(model_id),
             "model_name": record.name,
             "model_version": record.version,
-            "deployment_timestamp": iso(now),
+            "deployment_timestamp": iso_utc(now),
         }
         self._sink.emit(MODEL_DEPLOYED, payload, model_id=str(model_id))
         return payload

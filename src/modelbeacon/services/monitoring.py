@@ -1,7 +1,6 @@
-"""Live numbers for readers: per-model snapshots, the active model, the machine, the pipeline.
+"""Live numbers for readers: per-model snapshots, the active model, the machine.
 
-``StatusAnnouncer`` is the one place a ``StatusTransition`` becomes a ``model_status_change``
-event, so each transition is announced exactly once. Snapshots are cached for
+Transitions an evaluation finds go to the ``StatusAnnouncer``. Snapshots are cached for
 ``SNAPSHOT_TTL_SECONDS`` so many readers (REST polls, the push schedules) share one computation;
 the contract allows reads to be that stale, no more. If computing a model's snapshot fails, its
 last good one is served with ``stale: true`` and one ``metrics_degraded`` event is sent for that
@@ -14,46 +13,24 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import psutil
-
+from modelbeacon.clock import Clock, iso_utc
 from modelbeacon.errors import UnavailableError
-from modelbeacon.events.types import METRICS_DEGRADED, MODEL_STATUS_CHANGE
-from modelbeacon.metrics import MetricsSnapshot, StatusTransition
+from modelbeacon.events.types import METRICS_DEGRADED
+from modelbeacon.metrics import MetricsSnapshot
+from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
-from modelbeacon.services.clock import Clock, format_uptime, iso
 from modelbeacon.services.notify import EventSink
-from modelbeacon.services.views import model_view
+from modelbeacon.services.system_probe import SystemProbe
+from modelbeacon.services.views import format_uptime, model_view
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_TTL_SECONDS = 0.1
 _TIMINGS_KEPT = 200
-
-
-class StatusAnnouncer:
-    def __init__(self, sink: EventSink) -> None:
-        self._sink = sink
-
-    def announce(self, transitions: Iterable[StatusTransition]) -> None:
-        for t in transitions:
-            logger.info(
-                "model %s: %s/%s -> %s/%s (%s)",
-                t.model_id, t.old_status, t.old_health, t.new_status, t.new_health, t.reason,
-            )  # fmt: skip
-            self._sink.emit(MODEL_STATUS_CHANGE, t.as_dict(), model_id=t.model_id)
-
-
-def _existing_ancestor(path: Path) -> Path:
-    """The disk holding ``path``, even before the folder has been created."""
-    path = path.absolute()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def _unavailable(live: LiveModel) -> UnavailableError:
@@ -62,42 +39,6 @@ def _unavailable(live: LiveModel) -> UnavailableError:
         "they come back by themselves once a computation succeeds",
         details={"model_id": live.key},
     )
-
-
-class SystemProbe:
-    """CPU, memory and disk of the machine, the process RSS, and a coarse health verdict."""
-
-    WARNING_PERCENT = 85.0
-    CRITICAL_PERCENT = 95.0
-
-    def __init__(self, disk_path: Path, memory_limit_mb: int) -> None:
-        self._disk_path = disk_path
-        self._memory_limit_bytes = memory_limit_mb * 1024 * 1024
-        self._process = psutil.Process()
-        # The first cpu_percent(None) call only starts the measurement interval.
-        psutil.cpu_percent(interval=None)
-
-    def over_memory_limit(self) -> bool:
-        return bool(self._process.memory_info().rss > self._memory_limit_bytes)
-
-    def read(self, active_connections: int) -> dict[str, Any]:
-        cpu = psutil.cpu_percent(interval=None)
-        memory = psutil.virtual_memory().percent
-        disk = psutil.disk_usage(str(_existing_ancestor(self._disk_path))).percent
-        worst = max(cpu, memory, disk)
-        if worst >= self.CRITICAL_PERCENT:
-            health = "critical"
-        elif worst >= self.WARNING_PERCENT or self.over_memory_limit():
-            health = "warning"
-        else:
-            health = "healthy"
-        return {
-            "cpu_percent": cpu,
-            "memory_percent": memory,
-            "disk_percent": disk,
-            "active_connections": active_connections,
-            "system_health": health,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,5 +202,5 @@ class MonitoringService:
             "active_model": active,
             "system_status": self.system_status(),
             "real_time_metrics": real_time,
-            "timestamp": iso(self._clock()),
+            "timestamp": iso_utc(self._clock()),
         }

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from modelbeacon.clock import Clock
 from modelbeacon.errors import InvalidInputError, JobNotFoundError, ModelbeaconError
 from modelbeacon.events.types import TRAINING_COMPLETED, TRAINING_FAILED, TRAINING_PROGRESS
 from modelbeacon.registry import (
@@ -26,12 +27,12 @@ from modelbeacon.registry import (
     validate_spec,
 )
 from modelbeacon.services.catalog import ModelCatalog
-from modelbeacon.services.clock import Clock
 from modelbeacon.services.notify import EventSink
 from modelbeacon.services.training_process import TrainingOutcome, TrainingProcess
+from modelbeacon.storage.job_repository import JobRepository
+from modelbeacon.storage.model_repository import ModelRepository
 from modelbeacon.storage.records import JobRecord, ModelRecord, TrainedFields
-from modelbeacon.storage.repository import JobRepository, ModelRepository
-from modelbeacon.storage.threads import in_thread
+from modelbeacon.tasks import in_thread
 
 logger = logging.getLogger(__name__)
 

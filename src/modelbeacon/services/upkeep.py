@@ -15,15 +15,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from modelbeacon.clock import Clock
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.services.catalog import ModelCatalog
-from modelbeacon.services.clock import Clock
-from modelbeacon.services.monitoring import MonitoringService, SystemProbe
+from modelbeacon.services.monitoring import MonitoringService
+from modelbeacon.services.system_probe import SystemProbe
 from modelbeacon.settings import Settings
 from modelbeacon.storage.log_writer import LogWriter
-from modelbeacon.storage.repository import PredictionRepository
-from modelbeacon.storage.threads import in_thread
-from modelbeacon.tasks import background
+from modelbeacon.storage.prediction_repository import PredictionRepository
+from modelbeacon.tasks import background, in_thread
 
 logger = logging.getLogger(__name__)
 
