@@ -13,16 +13,11 @@
 
 import { ApiError } from './api.js';
 import { ALGORITHMS, CLIENT, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
-import {
-  DEMO_TIMELINE,
-  ModelTraffic,
-  computeHealth,
-  computeTrend,
-  createRng,
-  cyclePosition,
-  expectedRate,
-} from './demo-traffic.js';
+import { computeHealth, computeTrend } from './demo-judgement.js';
+import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
+import { ModelTraffic } from './demo-traffic.js';
 import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
+import { createRng } from './rng.js';
 import { formatDuration } from './ui-core.js';
 
 export { createDemoApi, createDemoFeed } from './demo-feed.js';

@@ -1,104 +1,18 @@
 /**
- * The simulated world behind demo mode, part 1: a seeded random source, the time-based shape
- * of the demo (a daily-like wave of traffic, a drift episode, the training schedule) and one
- * model's live numbers computed from its simulated prediction log with the same definitions
- * as the server (DESIGN.md section 3).
+ * One model's simulated prediction log and the live numbers measured from it, over windows of
+ * the server's sizes (DESIGN.md section 3).
  *
- * Pure and DOM-free. Every function takes the clock as an argument, so a seed and a start
- * time fix the whole demo.
+ * Pure and DOM-free: the clock is an argument, the randomness a seeded source (rng.js).
  */
 
-/** The demo's timeline, in seconds of simulated time since the world started. */
-export const DEMO_TIMELINE = Object.freeze({
-  cycle_seconds: 720,
-  // Auto retraining of the active model (a new version, deployed when ready).
-  retrain_at: 30,
-  // An experiment on another dataset; it fails on odd cycles so training_failed is seen too.
-  experiment_at: 560,
-  // Drift: accuracy falls from drift_start to drift_full, holds, recovers until drift_end.
-  drift_start: 200,
-  drift_full: 260,
-  drift_recover: 380,
-  drift_end: 440,
-  max_accuracy_drop: 0.26,
-  // A "day" compressed into ten minutes: the prediction rate swings around its base.
-  day_seconds: 600,
-  base_rate_per_minute: 110,
-  rate_amplitude_per_minute: 60,
-  label_fraction: 0.8,
-  label_delay_seconds: [2, 20],
-  label_noise: 0.02,
-  error_probability: 0.002,
-});
+import { DEMO_TIMELINE, driftSeverity, expectedRate, trueAccuracy } from './demo-timeline.js';
 
 const WINDOW_LABELLED = 100;
 const WINDOW_CONFIDENCE = 100;
 const WINDOW_CALLS = 1000;
 const KEEP_PREDICTIONS = 2000;
 
-/** mulberry32: a small, fast, seedable generator; good enough for a demo, not for secrets. */
-export function createRng(seed) {
-  let state = (Number(seed) >>> 0) || 0x9e3779b9;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    uniform: (low, high) => low + (high - low) * next(),
-    chance: (p) => next() < p,
-    int: (low, high) => low + Math.floor(next() * (high - low + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)],
-    normal(mean = 0, sd = 1) {
-      // Box-Muller; 1 - next() keeps the logarithm finite.
-      const u = 1 - next();
-      const v = next();
-      return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    },
-    poisson(lambda) {
-      // Knuth's method: lambda here is at most a few per tick.
-      const limit = Math.exp(-lambda);
-      let k = 0;
-      let p = next();
-      while (p > limit) {
-        k += 1;
-        p *= next();
-      }
-      return k;
-    },
-  };
-}
-
 const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
-
-/** Position in the demo cycle, in seconds. */
-export function cyclePosition(seconds, timeline = DEMO_TIMELINE) {
-  return ((seconds % timeline.cycle_seconds) + timeline.cycle_seconds) % timeline.cycle_seconds;
-}
-
-/** Expected predictions per minute at `seconds`: the daily-like wave. */
-export function expectedRate(seconds, timeline = DEMO_TIMELINE) {
-  const phase = (2 * Math.PI * seconds) / timeline.day_seconds;
-  return timeline.base_rate_per_minute + timeline.rate_amplitude_per_minute * Math.sin(phase);
-}
-
-/** Drift severity in [0, 1] at `seconds`: 0 outside the episode, 1 at its worst. */
-export function driftSeverity(seconds, timeline = DEMO_TIMELINE) {
-  const p = cyclePosition(seconds, timeline);
-  const { drift_start: a, drift_full: b, drift_recover: c, drift_end: d } = timeline;
-  if (p < a || p >= d) return 0;
-  if (p < b) return (p - a) / (b - a);
-  if (p < c) return 1;
-  return 1 - (p - c) / (d - c);
-}
-
-/** How often the model is really right at `seconds`, for a model of validation accuracy `base`. */
-export function trueAccuracy(seconds, base, timeline = DEMO_TIMELINE) {
-  return clamp(base - timeline.max_accuracy_drop * driftSeverity(seconds, timeline), 0.3, 0.999);
-}
 
 function percentile(sorted, q) {
   if (sorted.length === 0) return null;
@@ -213,65 +127,4 @@ export class ModelTraffic {
       drift_score: drift === null ? null : round(clamp(0.05 + 0.7 * drift + this.rng.normal(0, 0.01), 0, 1), 3),
     };
   }
-}
-
-const TREND_EPSILON = Object.freeze({
-  current_accuracy: 0.005,
-  estimated_accuracy: 0.005,
-  predictions_per_minute: 2,
-  latency_p95_ms: 0.05,
-  error_rate: 0.001,
-  drift_score: 0.02,
-});
-
-/** The server's `trend` object: 'up' / 'down' / 'flat' per metric against the previous values. */
-export function computeTrend(current, previous) {
-  const pick = (m) => ({
-    current_accuracy: m?.current_accuracy,
-    estimated_accuracy: m?.estimated_accuracy,
-    predictions_per_minute: m?.predictions_per_minute,
-    latency_p95_ms: m?.latency_ms?.p95,
-    error_rate: m?.error_rate,
-    drift_score: m?.drift_score,
-  });
-  const now = pick(current);
-  const before = pick(previous);
-  const trend = {};
-  for (const [key, epsilon] of Object.entries(TREND_EPSILON)) {
-    const a = before[key];
-    const b = now[key];
-    if (typeof a !== 'number' || typeof b !== 'number' || Math.abs(b - a) <= epsilon) {
-      trend[key] = 'flat';
-    } else {
-      trend[key] = b > a ? 'up' : 'down';
-    }
-  }
-  return trend;
-}
-
-const HEALTH_RANK = Object.freeze({ unknown: 0, healthy: 0, warning: 1, critical: 2 });
-
-/** `model_health` by the server's policy: accuracy first, latency and errors only make it worse. */
-export function computeHealth(metrics, config) {
-  let health = 'unknown';
-  const accuracy = metrics.current_accuracy;
-  if (metrics.accuracy_window >= config.min_labelled && typeof accuracy === 'number') {
-    if (accuracy < config.accuracy_critical) health = 'critical';
-    else if (accuracy < config.accuracy_warning) health = 'warning';
-    else health = 'healthy';
-  }
-  const worsen = (candidate) => {
-    if (HEALTH_RANK[candidate] > HEALTH_RANK[health]) health = candidate;
-  };
-  const p95 = metrics.latency_ms?.p95;
-  if (typeof p95 === 'number') {
-    if (p95 > config.latency_p95_critical_ms) worsen('critical');
-    else if (p95 > config.latency_p95_warning_ms) worsen('warning');
-  }
-  const errors = metrics.error_rate;
-  if (typeof errors === 'number') {
-    if (errors > config.error_rate_critical) worsen('critical');
-    else if (errors > config.error_rate_warning) worsen('warning');
-  }
-  return health;
 }
