@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { MODEL_METRICS } from '../../src/modelbeacon/web/js/config.js';
-import { computeHealth, computeTrend } from '../../src/modelbeacon/web/js/demo-judgement.js';
+import { MODEL_METRICS, mergeServerConfig } from '../../src/modelbeacon/web/js/config.js';
+import { computeHealth, computeTrend, systemHealth } from '../../src/modelbeacon/web/js/demo-judgement.js';
 
 test('demo-judgement health follows the server policy', () => {
   const config = MODEL_METRICS;
@@ -23,4 +23,15 @@ test('demo-judgement trend compares with the previous values', () => {
   assert.equal(trend.predictions_per_minute, 'up');
   assert.equal(trend.latency_p95_ms, 'flat');
   assert.deepEqual(Object.values(computeTrend(next, undefined)), Array(6).fill('flat'));
+});
+
+test('demo-judgement system health is strict at the resource thresholds of the merged config', () => {
+  assert.equal(systemHealth(85, MODEL_METRICS), 'healthy');
+  assert.equal(systemHealth(85.1, MODEL_METRICS), 'warning');
+  assert.equal(systemHealth(95, MODEL_METRICS), 'warning');
+  assert.equal(systemHealth(95.1, MODEL_METRICS), 'critical');
+  const config = mergeServerConfig({ resource_warning_percent: 50, resource_critical_percent: 60 });
+  assert.equal(systemHealth(50, config), 'healthy');
+  assert.equal(systemHealth(55, config), 'warning');
+  assert.equal(systemHealth(61, config), 'critical');
 });

@@ -12,8 +12,8 @@
  */
 
 import { ApiError } from './api.js';
-import { ALGORITHMS, CLIENT, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
-import { computeHealth, computeTrend } from './demo-judgement.js';
+import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
+import { computeHealth, computeTrend, systemHealth } from './demo-judgement.js';
 import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
 import { ModelTraffic } from './demo-traffic.js';
 import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
@@ -289,8 +289,7 @@ export class DemoWorld {
       memory_percent: Number(memory.toFixed(1)),
       disk_percent: Number(disk.toFixed(1)),
       active_connections: 1 + (Math.floor(this.seconds / 97) % 3),
-      system_health: worst > CLIENT.resource_critical_percent ? 'critical'
-        : worst > CLIENT.resource_warning_percent ? 'warning' : 'healthy',
+      system_health: systemHealth(worst, this.config),
     };
   }
 

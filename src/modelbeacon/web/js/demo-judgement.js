@@ -4,6 +4,8 @@
  * Pure and DOM-free.
  */
 
+import { resourceLevel } from './config.js';
+
 const TREND_EPSILON = Object.freeze({
   current_accuracy: 0.005,
   estimated_accuracy: 0.005,
@@ -63,4 +65,11 @@ export function computeHealth(metrics, config) {
     else if (errors > config.error_rate_warning) worsen('warning');
   }
   return health;
+}
+
+const HEALTH_OF_LEVEL = Object.freeze({ good: 'healthy', warn: 'warning', bad: 'critical', unknown: 'unknown' });
+
+/** `system_health` of the most used machine resource, a percentage, by `config`'s thresholds. */
+export function systemHealth(worstPercent, config) {
+  return HEALTH_OF_LEVEL[resourceLevel(worstPercent, config)];
 }
