@@ -4,7 +4,7 @@
  * Pure and DOM-free.
  */
 
-import { resourceLevel } from './config.js';
+import { accuracyLevel, errorRateLevel, latencyLevel, resourceLevel } from './config.js';
 
 const TREND_EPSILON = Object.freeze({
   current_accuracy: 0.005,
@@ -40,36 +40,28 @@ export function computeTrend(current, previous) {
   return trend;
 }
 
-const HEALTH_RANK = Object.freeze({ unknown: 0, healthy: 0, warning: 1, critical: 2 });
-
-/** `model_health` by the server's policy: accuracy first, latency and errors only make it worse. */
-export function computeHealth(metrics, config) {
-  let health = 'unknown';
-  const accuracy = metrics.current_accuracy;
-  if (metrics.accuracy_window >= config.min_labelled && typeof accuracy === 'number') {
-    if (accuracy < config.accuracy_critical) health = 'critical';
-    else if (accuracy < config.accuracy_warning) health = 'warning';
-    else health = 'healthy';
-  }
-  const worsen = (candidate) => {
-    if (HEALTH_RANK[candidate] > HEALTH_RANK[health]) health = candidate;
-  };
-  const p95 = metrics.latency_ms?.p95;
-  if (typeof p95 === 'number') {
-    if (p95 > config.latency_p95_critical_ms) worsen('critical');
-    else if (p95 > config.latency_p95_warning_ms) worsen('warning');
-  }
-  const errors = metrics.error_rate;
-  if (typeof errors === 'number') {
-    if (errors > config.error_rate_critical) worsen('critical');
-    else if (errors > config.error_rate_warning) worsen('warning');
-  }
-  return health;
-}
-
 const HEALTH_OF_LEVEL = Object.freeze({ good: 'healthy', warn: 'warning', bad: 'critical', unknown: 'unknown' });
 
 /** `system_health` of the most used machine resource, a percentage, by `config`'s thresholds. */
 export function systemHealth(worstPercent, config) {
   return HEALTH_OF_LEVEL[resourceLevel(worstPercent, config)];
+}
+
+const SEVERITY = Object.freeze(['unknown', 'healthy', 'warning', 'critical']);
+
+const worstHealth = (a, b) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
+
+// Latency and error rate without data are healthy: only accuracy can leave a model unjudged.
+const ceilingHealth = (level) => (level === 'unknown' ? 'healthy' : HEALTH_OF_LEVEL[level]);
+
+/** `model_health` of the numbers of ModelTraffic.measure by `config`'s thresholds. */
+export function computeHealth(metrics, config) {
+  const accuracy = metrics.accuracy_window >= config.min_labelled
+    ? HEALTH_OF_LEVEL[accuracyLevel(metrics.current_accuracy, config)]
+    : 'unknown';
+  const rest = worstHealth(
+    ceilingHealth(latencyLevel(metrics.latency_ms?.p95, config)),
+    ceilingHealth(errorRateLevel(metrics.error_rate, config)),
+  );
+  return accuracy === 'unknown' && rest === 'healthy' ? 'unknown' : worstHealth(accuracy, rest);
 }
