@@ -239,8 +239,8 @@ export class DemoWorld {
 
   /** The live metrics object of docs/PAYLOADS.md for `model`, as of now. */
   liveMetrics(model) {
-    const measured = this.traffic.get(model.id).measure(this.now);
-    const previous = this.lastMetrics.get(model.id);
+    const traffic = this.traffic.get(model.id);
+    const measured = traffic.measure(this.now);
     const deployedMs = model.deployed_at ? Date.parse(model.deployed_at) : null;
     return {
       model_id: model.id,
@@ -248,7 +248,7 @@ export class DemoWorld {
       model_health: model.health,
       ...measured,
       uptime_seconds: model.id === this.activeId && deployedMs !== null ? (this.now - deployedMs) / 1000 : null,
-      trend: computeTrend(measured, previous?.measured),
+      trend: computeTrend(traffic.windows(this.now)),
       computed_at: iso(this.now),
     };
   }
@@ -261,7 +261,7 @@ export class DemoWorld {
     const status = health === 'critical' ? 'degraded' : 'active';
     this.setStatus(model, status, health, this.healthReason(measured, health));
     const metrics = this.liveMetrics(model);
-    this.lastMetrics.set(model.id, { measured, metrics });
+    this.lastMetrics.set(model.id, metrics);
     this.emit('model_metrics_update', metrics);
     this.emit('model_status_realtime', {
       model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
@@ -296,7 +296,7 @@ export class DemoWorld {
   /** The `snapshot` message a client receives on connect. */
   snapshot() {
     const metrics = {};
-    for (const [id, { metrics: last }] of this.lastMetrics) metrics[id] = last;
+    for (const [id, last] of this.lastMetrics) metrics[id] = last;
     return {
       type: 'snapshot',
       timestamp: iso(this.now),

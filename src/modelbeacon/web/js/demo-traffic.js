@@ -7,18 +7,31 @@
 
 import { DEMO_TIMELINE, driftSeverity, expectedRate, trueAccuracy } from './demo-timeline.js';
 
-const WINDOW_LABELLED = 100;
-const WINDOW_CONFIDENCE = 100;
-const WINDOW_CALLS = 1000;
+/** Window sizes, as the server's defaults except drift (the server's is 100 feature vectors). */
+export const DEMO_WINDOWS = Object.freeze({
+  labelled: 100,
+  confidence: 100,
+  calls: 1000,
+  drift: 50,
+});
 const KEEP_PREDICTIONS = 2000;
 
 const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 
-function percentile(sorted, q) {
+/** Nearest-rank `percent`-th percentile (integer percent) of ascending `sorted`; null if empty. */
+export function nearestRank(sorted, percent) {
   if (sorted.length === 0) return null;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index];
+  return sorted[Math.ceil((percent * sorted.length) / 100) - 1];
 }
+
+/** Mean of non-empty `values`. */
+export const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** Share of true among non-empty `flags`. */
+export const fraction = (flags) => flags.filter(Boolean).length / flags.length;
+
+/** The demo's drift score of predictions with these simulated drift severities, before noise. */
+export const driftScore = (severities) => 0.05 + 0.7 * mean(severities);
 
 const round = (value, digits) => (value == null ? null : Number(value.toFixed(digits)));
 
@@ -80,51 +93,61 @@ export class ModelTraffic {
     return created;
   }
 
-  /** The section-3 numbers at `nowMs` (without status, health, trend: the world adds those). */
-  measure(nowMs) {
-    const log = this.log;
-    let perMinute = 0;
-    for (let i = log.length - 1; i >= 0 && log[i].timestamp > nowMs - 60_000; i -= 1) {
-      if (log[i].timestamp <= nowMs) perMinute += 1;
-    }
-    const labelled = [];
+  /**
+   * The windows of the log at `nowMs`, each oldest first: the outcomes of the last
+   * `DEMO_WINDOWS.labelled` labelled predictions, the last confidences, the failed flags of the
+   * last calls and the latencies of the successes among them, the drift severities of the last
+   * predictions, and the prediction counts of (now-60 s, now] and of (now-120 s, now-60 s].
+   */
+  windows(nowMs) {
+    const past = this.log.filter((entry) => entry.timestamp <= nowMs);
+    const outcomes = [];
     const confidences = [];
-    for (let i = log.length - 1; i >= 0; i -= 1) {
-      const entry = log[i];
-      if (entry.timestamp > nowMs) continue;
-      if (labelled.length < WINDOW_LABELLED && entry.labelled_at !== null && entry.labelled_at <= nowMs) {
-        labelled.push(entry);
+    for (let i = past.length - 1; i >= 0; i -= 1) {
+      const entry = past[i];
+      if (outcomes.length < DEMO_WINDOWS.labelled && entry.labelled_at !== null && entry.labelled_at <= nowMs) {
+        outcomes.push(entry.observed_correct);
       }
-      if (confidences.length < WINDOW_CONFIDENCE && entry.confidence !== null) {
+      if (confidences.length < DEMO_WINDOWS.confidence && entry.confidence !== null) {
         confidences.push(entry.confidence);
       }
-      if (labelled.length >= WINDOW_LABELLED && confidences.length >= WINDOW_CONFIDENCE) break;
+      if (outcomes.length >= DEMO_WINDOWS.labelled && confidences.length >= DEMO_WINDOWS.confidence) break;
     }
-    const calls = log.filter((entry) => entry.timestamp <= nowMs).slice(-WINDOW_CALLS);
-    const latencies = calls.filter((entry) => !entry.error).map((entry) => entry.latency_ms);
-    latencies.sort((a, b) => a - b);
-    const correct = labelled.filter((entry) => entry.observed_correct).length;
-    const recent = log.filter((entry) => entry.timestamp <= nowMs).slice(-50);
-    const drift = recent.length
-      ? recent.reduce((sum, entry) => sum + entry.drift, 0) / recent.length
-      : null;
+    const countAfter = (sinceMs) => {
+      let count = 0;
+      for (let i = past.length - 1; i >= 0 && past[i].timestamp > sinceMs; i -= 1) count += 1;
+      return count;
+    };
+    const lastMinute = countAfter(nowMs - 60_000);
+    const calls = past.slice(-DEMO_WINDOWS.calls);
+    return {
+      outcomes: outcomes.reverse(),
+      confidences: confidences.reverse(),
+      failed: calls.map((entry) => entry.error),
+      latencies: calls.filter((entry) => !entry.error).map((entry) => entry.latency_ms),
+      drift: past.slice(-DEMO_WINDOWS.drift).map((entry) => entry.drift),
+      lastMinute,
+      minuteBefore: countAfter(nowMs - 120_000) - lastMinute,
+    };
+  }
+
+  /** The section-3 numbers at `nowMs` (without status, health, trend: the world adds those). */
+  measure(nowMs) {
+    const { outcomes, confidences, failed, latencies, drift, lastMinute } = this.windows(nowMs);
+    const sorted = [...latencies].sort((a, b) => a - b);
     return {
       total_predictions: this.model.total_predictions,
-      predictions_per_minute: perMinute,
-      current_accuracy: labelled.length ? correct / labelled.length : null,
-      accuracy_window: labelled.length,
-      estimated_accuracy: confidences.length
-        ? round(confidences.reduce((a, b) => a + b, 0) / confidences.length, 4)
-        : null,
-      latency_ms: latencies.length
-        ? {
-            p50: percentile(latencies, 0.5),
-            p95: percentile(latencies, 0.95),
-            p99: percentile(latencies, 0.99),
-          }
-        : { p50: null, p95: null, p99: null },
-      error_rate: calls.length ? round(calls.filter((entry) => entry.error).length / calls.length, 4) : null,
-      drift_score: drift === null ? null : round(clamp(0.05 + 0.7 * drift + this.rng.normal(0, 0.01), 0, 1), 3),
+      predictions_per_minute: lastMinute,
+      current_accuracy: outcomes.length ? fraction(outcomes) : null,
+      accuracy_window: outcomes.length,
+      estimated_accuracy: confidences.length ? round(mean(confidences), 4) : null,
+      latency_ms: {
+        p50: nearestRank(sorted, 50),
+        p95: nearestRank(sorted, 95),
+        p99: nearestRank(sorted, 99),
+      },
+      error_rate: failed.length ? round(fraction(failed), 4) : null,
+      drift_score: drift.length ? round(clamp(driftScore(drift) + this.rng.normal(0, 0.01), 0, 1), 3) : null,
     };
   }
 }
