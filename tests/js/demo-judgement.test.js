@@ -3,7 +3,12 @@ import { test } from 'node:test';
 
 import { MODEL_METRICS, mergeServerConfig } from '../../src/modelbeacon/web/js/config.js';
 import { DemoWorld } from '../../src/modelbeacon/web/js/demo-data.js';
-import { computeHealth, computeTrend, systemHealth } from '../../src/modelbeacon/web/js/demo-judgement.js';
+import {
+  computeHealth,
+  computeTrend,
+  effectiveStatus,
+  systemHealth,
+} from '../../src/modelbeacon/web/js/demo-judgement.js';
 import { ModelTraffic } from '../../src/modelbeacon/web/js/demo-traffic.js';
 import { createRng } from '../../src/modelbeacon/web/js/rng.js';
 
@@ -214,4 +219,12 @@ test('demo-judgement health uses the merged config, not the defaults', () => {
     'unknown accuracy with a slow model is a warning');
   assert.equal(computeHealth({ ...metrics, accuracy_window: 29, latency_ms: { p95: 1 } }, mergeServerConfig({ min_labelled: 30 })),
     'unknown', 'unknown accuracy with a healthy rest stays unknown');
+});
+
+test('demo-judgement status is degraded only for an active model in critical health', () => {
+  assert.equal(effectiveStatus('active', 'critical'), 'degraded');
+  assert.equal(effectiveStatus('active', 'warning'), 'active');
+  assert.equal(effectiveStatus('active', 'unknown'), 'active');
+  assert.equal(effectiveStatus('inactive', 'critical'), 'inactive');
+  assert.equal(effectiveStatus('ready', 'critical'), 'ready');
 });

@@ -13,7 +13,7 @@
 
 import { ApiError } from './api.js';
 import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
-import { computeHealth, computeTrend, systemHealth } from './demo-judgement.js';
+import { computeHealth, computeTrend, effectiveStatus, systemHealth } from './demo-judgement.js';
 import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
 import { ModelTraffic } from './demo-traffic.js';
 import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
@@ -258,8 +258,7 @@ export class DemoWorld {
     if (!model) return;
     const measured = this.traffic.get(model.id).measure(this.now);
     const health = computeHealth(measured, this.config);
-    const status = health === 'critical' ? 'degraded' : 'active';
-    this.setStatus(model, status, health, this.healthReason(measured, health));
+    this.setStatus(model, effectiveStatus('active', health), health, this.healthReason(measured, health));
     const metrics = this.liveMetrics(model);
     this.lastMetrics.set(model.id, metrics);
     this.emit('model_metrics_update', metrics);

@@ -8,6 +8,8 @@
  *   labels), latency p95 and error rate only make it worse, and unknown accuracy with a healthy
  *   rest stays unknown. Each part is a level of config.js (accuracyLevel, latencyLevel,
  *   errorRateLevel), so the demo judges by the same thresholds the page colours with.
+ * - `status` follows metrics/status.py: `degraded` while the lifecycle status is `active` and
+ *   health is `critical`, else the lifecycle status.
  * - `system_health` is resourceLevel of the most used resource, as a health word.
  *
  * Pure and DOM-free.
@@ -72,11 +74,6 @@ export function computeTrend(windows) {
 
 const HEALTH_OF_LEVEL = Object.freeze({ good: 'healthy', warn: 'warning', bad: 'critical', unknown: 'unknown' });
 
-/** `system_health` of the most used machine resource, a percentage, by `config`'s thresholds. */
-export function systemHealth(worstPercent, config) {
-  return HEALTH_OF_LEVEL[resourceLevel(worstPercent, config)];
-}
-
 const SEVERITY = Object.freeze(['unknown', 'healthy', 'warning', 'critical']);
 
 const worstHealth = (a, b) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
@@ -94,4 +91,14 @@ export function computeHealth(metrics, config) {
     ceilingHealth(errorRateLevel(metrics.error_rate, config)),
   );
   return accuracy === 'unknown' && rest === 'healthy' ? 'unknown' : worstHealth(accuracy, rest);
+}
+
+/** The status a model shows: `degraded` while `baseStatus` is `active` and health `critical`. */
+export function effectiveStatus(baseStatus, health) {
+  return baseStatus === 'active' && health === 'critical' ? 'degraded' : baseStatus;
+}
+
+/** `system_health` of the most used machine resource, a percentage, by `config`'s thresholds. */
+export function systemHealth(worstPercent, config) {
+  return HEALTH_OF_LEVEL[resourceLevel(worstPercent, config)];
 }
