@@ -25,6 +25,8 @@ test('config defaults equal the server config of docs/PAYLOADS.md', () => {
     latency_p95_critical_ms: 1000,
     error_rate_warning: 0.05,
     error_rate_critical: 0.2,
+    resource_warning_percent: 85,
+    resource_critical_percent: 95,
     system_interval: 5,
     metrics_interval: 5,
     prediction_interval: 0.5,
@@ -114,6 +116,15 @@ test('config ceiling levels are inclusive at the threshold', () => {
   assert.equal(resourceLevel(85), 'good');
   assert.equal(resourceLevel(90), 'warn');
   assert.equal(resourceLevel(96), 'bad');
+});
+
+test('config resource colour follows the server thresholds once merged', () => {
+  const config = mergeServerConfig({ resource_warning_percent: 70, resource_critical_percent: 80 });
+  assert.equal(resourceLevel(70, config), 'good');
+  assert.equal(resourceLevel(75, config), 'warn');
+  assert.equal(resourceLevel(80, config), 'warn');
+  assert.equal(resourceLevel(80.1, config), 'bad');
+  assert.equal(resourceLevel(null, config), 'unknown');
 });
 
 test('config health words and statuses map to levels', () => {

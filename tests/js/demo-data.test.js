@@ -4,14 +4,7 @@ import { test } from 'node:test';
 import { ApiError } from '../../src/modelbeacon/web/js/api.js';
 import { MODEL_METRICS } from '../../src/modelbeacon/web/js/config.js';
 import { DemoWorld, createDemoApi, createDemoFeed } from '../../src/modelbeacon/web/js/demo-data.js';
-import {
-  DEMO_TIMELINE,
-  computeHealth,
-  computeTrend,
-  createRng,
-  driftSeverity,
-  expectedRate,
-} from '../../src/modelbeacon/web/js/demo-traffic.js';
+import { driftSeverity, expectedRate } from '../../src/modelbeacon/web/js/demo-timeline.js';
 import { FakeClock } from './helpers/fakes.js';
 
 const START = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -252,37 +245,6 @@ test('demo-data retrains periodically, deploys the new version, and sometimes fa
   assert.ok(events.some((e) => e.type === 'training_failed'));
 });
 
-test('demo-data health follows the server policy', () => {
-  const config = MODEL_METRICS;
-  const base = { accuracy_window: 100, latency_ms: { p95: 1 }, error_rate: 0 };
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.85 }, config), 'healthy');
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.8 }, config), 'warning');
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.79 }, config), 'critical');
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.5, accuracy_window: 19 }, config), 'unknown');
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.95, error_rate: 0.3 }, config), 'critical');
-  assert.equal(computeHealth({ ...base, current_accuracy: 0.95, latency_ms: { p95: 300 } }, config), 'warning');
-});
-
-test('demo-data trend compares with the previous values', () => {
-  const prev = { current_accuracy: 0.9, estimated_accuracy: 0.9, predictions_per_minute: 20, latency_ms: { p95: 1 }, error_rate: 0, drift_score: 0.1 };
-  const next = { ...prev, current_accuracy: 0.8, predictions_per_minute: 30 };
-  const trend = computeTrend(next, prev);
-  assert.equal(trend.current_accuracy, 'down');
-  assert.equal(trend.predictions_per_minute, 'up');
-  assert.equal(trend.latency_p95_ms, 'flat');
-  assert.deepEqual(Object.values(computeTrend(next, undefined)), Array(6).fill('flat'));
-});
-
-test('demo-data rng is seeded and uniform enough', () => {
-  const a = createRng(5);
-  const b = createRng(5);
-  const xs = Array.from({ length: 1000 }, () => a.next());
-  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.next()));
-  assert.ok(xs.every((x) => x >= 0 && x < 1));
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  assert.ok(Math.abs(mean - 0.5) < 0.05);
-});
-
 test('demo-data api trains, reports progress through events, and deploys', async () => {
   const world = new DemoWorld({ seed: 1, start: START });
   const api = createDemoApi(world);
@@ -349,10 +311,4 @@ test('demo-data feed delivers the snapshot first, then catches up, through the h
   const stopped = seen.length;
   clock.advance(60_000);
   assert.equal(seen.length, stopped);
-});
-
-test('demo-data timeline crosses the thresholds inside one cycle', () => {
-  const { drift_start: a, drift_end: d, cycle_seconds: cycle, max_accuracy_drop: drop } = DEMO_TIMELINE;
-  assert.ok(a < d && d < cycle);
-  assert.ok(0.95 - drop < MODEL_METRICS.accuracy_critical, 'the drift can reach below 80%');
 });

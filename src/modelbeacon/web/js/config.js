@@ -18,6 +18,9 @@ export const MODEL_METRICS = Object.freeze({
   latency_p95_critical_ms: 1000,
   error_rate_warning: 0.05,
   error_rate_critical: 0.2,
+  // Machine resources are "higher is worse" percentages (0-100) behind `system_health`.
+  resource_warning_percent: 85,
+  resource_critical_percent: 95,
   system_interval: 5,
   metrics_interval: 5,
   prediction_interval: 0.5,
@@ -38,9 +41,6 @@ export const CLIENT = Object.freeze({
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
   render_stats_samples: 500,
-  // Machine resources are "higher is worse" percentages (0-100).
-  resource_warning_percent: 85,
-  resource_critical_percent: 95,
   demo_history_seconds: 15 * 60,
   demo_tick_ms: 250,
 });
@@ -102,8 +102,8 @@ export function errorRateLevel(rate, config = MODEL_METRICS) {
   return ceilingLevel(rate, config.error_rate_warning, config.error_rate_critical);
 }
 
-export function resourceLevel(percent, client = CLIENT) {
-  return ceilingLevel(percent, client.resource_warning_percent, client.resource_critical_percent);
+export function resourceLevel(percent, config = MODEL_METRICS) {
+  return ceilingLevel(percent, config.resource_warning_percent, config.resource_critical_percent);
 }
 
 /** Level of a server health word (`model_health`, `system_health`). */

@@ -12,17 +12,12 @@
  */
 
 import { ApiError } from './api.js';
-import { ALGORITHMS, CLIENT, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
-import {
-  DEMO_TIMELINE,
-  ModelTraffic,
-  computeHealth,
-  computeTrend,
-  createRng,
-  cyclePosition,
-  expectedRate,
-} from './demo-traffic.js';
+import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
+import { computeHealth, computeTrend, effectiveStatus, systemHealth } from './demo-judgement.js';
+import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
+import { ModelTraffic } from './demo-traffic.js';
 import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
+import { createRng } from './rng.js';
 import { formatDuration } from './ui-core.js';
 
 export { createDemoApi, createDemoFeed } from './demo-feed.js';
@@ -244,8 +239,8 @@ export class DemoWorld {
 
   /** The live metrics object of docs/PAYLOADS.md for `model`, as of now. */
   liveMetrics(model) {
-    const measured = this.traffic.get(model.id).measure(this.now);
-    const previous = this.lastMetrics.get(model.id);
+    const traffic = this.traffic.get(model.id);
+    const measured = traffic.measure(this.now);
     const deployedMs = model.deployed_at ? Date.parse(model.deployed_at) : null;
     return {
       model_id: model.id,
@@ -253,7 +248,7 @@ export class DemoWorld {
       model_health: model.health,
       ...measured,
       uptime_seconds: model.id === this.activeId && deployedMs !== null ? (this.now - deployedMs) / 1000 : null,
-      trend: computeTrend(measured, previous?.measured),
+      trend: computeTrend(traffic.windows(this.now)),
       computed_at: iso(this.now),
     };
   }
@@ -263,10 +258,9 @@ export class DemoWorld {
     if (!model) return;
     const measured = this.traffic.get(model.id).measure(this.now);
     const health = computeHealth(measured, this.config);
-    const status = health === 'critical' ? 'degraded' : 'active';
-    this.setStatus(model, status, health, this.healthReason(measured, health));
+    this.setStatus(model, effectiveStatus('active', health), health, this.healthReason(measured, health));
     const metrics = this.liveMetrics(model);
-    this.lastMetrics.set(model.id, { measured, metrics });
+    this.lastMetrics.set(model.id, metrics);
     this.emit('model_metrics_update', metrics);
     this.emit('model_status_realtime', {
       model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
@@ -294,15 +288,14 @@ export class DemoWorld {
       memory_percent: Number(memory.toFixed(1)),
       disk_percent: Number(disk.toFixed(1)),
       active_connections: 1 + (Math.floor(this.seconds / 97) % 3),
-      system_health: worst > CLIENT.resource_critical_percent ? 'critical'
-        : worst > CLIENT.resource_warning_percent ? 'warning' : 'healthy',
+      system_health: systemHealth(worst, this.config),
     };
   }
 
   /** The `snapshot` message a client receives on connect. */
   snapshot() {
     const metrics = {};
-    for (const [id, { metrics: last }] of this.lastMetrics) metrics[id] = last;
+    for (const [id, last] of this.lastMetrics) metrics[id] = last;
     return {
       type: 'snapshot',
       timestamp: iso(this.now),

@@ -101,10 +101,11 @@ export function createMetricsGrid(grid, { getConfig }) {
 
     /** `system_metrics` fields (also the snapshot's `system` and the polled `system_status`). */
     applySystem(s) {
+      const config = getConfig();
       metrics.systemHealth.update(s.system_health ?? null, { level: healthWordLevel(s.system_health) });
-      metrics.cpu.update(s.cpu_percent ?? null, { level: resourceLevel(s.cpu_percent) });
-      metrics.memory.update(s.memory_percent ?? null, { level: resourceLevel(s.memory_percent) });
-      metrics.disk.update(s.disk_percent ?? null, { level: resourceLevel(s.disk_percent) });
+      metrics.cpu.update(s.cpu_percent ?? null, { level: resourceLevel(s.cpu_percent, config) });
+      metrics.memory.update(s.memory_percent ?? null, { level: resourceLevel(s.memory_percent, config) });
+      metrics.disk.update(s.disk_percent ?? null, { level: resourceLevel(s.disk_percent, config) });
       metrics.connections.update(s.active_connections ?? null);
     },
 
@@ -129,6 +130,9 @@ export function createMetricsGrid(grid, { getConfig }) {
       metrics.estimated.setLevel(accuracyLevel(metrics.estimated.value, config));
       metrics.latency.setLevel(latencyLevel(metrics.latency.value, config));
       metrics.errorRate.setLevel(errorRateLevel(metrics.errorRate.value, config));
+      for (const key of ['cpu', 'memory', 'disk']) {
+        metrics[key].setLevel(resourceLevel(metrics[key].value, config));
+      }
     },
 
     /** Grey every tile (socket lost); a tile is un-greyed by its next update. */

@@ -1,0 +1,58 @@
+/**
+ * The time-based shape of the demo: a daily-like wave of traffic, a drift episode and the
+ * training schedule, all functions of simulated seconds since the world started.
+ *
+ * Pure and DOM-free. Every function takes the clock as an argument, so a seed and a start
+ * time fix the whole demo.
+ */
+
+/** The demo's timeline, in seconds of simulated time since the world started. */
+export const DEMO_TIMELINE = Object.freeze({
+  cycle_seconds: 720,
+  // Auto retraining of the active model (a new version, deployed when ready).
+  retrain_at: 30,
+  // An experiment on another dataset; it fails on odd cycles so training_failed is seen too.
+  experiment_at: 560,
+  // Drift: accuracy falls from drift_start to drift_full, holds, recovers until drift_end.
+  drift_start: 200,
+  drift_full: 260,
+  drift_recover: 380,
+  drift_end: 440,
+  max_accuracy_drop: 0.26,
+  // A "day" compressed into ten minutes: the prediction rate swings around its base.
+  day_seconds: 600,
+  base_rate_per_minute: 110,
+  rate_amplitude_per_minute: 60,
+  label_fraction: 0.8,
+  label_delay_seconds: [2, 20],
+  label_noise: 0.02,
+  error_probability: 0.002,
+});
+
+const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+
+/** Position in the demo cycle, in seconds. */
+export function cyclePosition(seconds, timeline = DEMO_TIMELINE) {
+  return ((seconds % timeline.cycle_seconds) + timeline.cycle_seconds) % timeline.cycle_seconds;
+}
+
+/** Expected predictions per minute at `seconds`: the daily-like wave. */
+export function expectedRate(seconds, timeline = DEMO_TIMELINE) {
+  const phase = (2 * Math.PI * seconds) / timeline.day_seconds;
+  return timeline.base_rate_per_minute + timeline.rate_amplitude_per_minute * Math.sin(phase);
+}
+
+/** Drift severity in [0, 1] at `seconds`: 0 outside the episode, 1 at its worst. */
+export function driftSeverity(seconds, timeline = DEMO_TIMELINE) {
+  const p = cyclePosition(seconds, timeline);
+  const { drift_start: a, drift_full: b, drift_recover: c, drift_end: d } = timeline;
+  if (p < a || p >= d) return 0;
+  if (p < b) return (p - a) / (b - a);
+  if (p < c) return 1;
+  return 1 - (p - c) / (d - c);
+}
+
+/** How often the model is really right at `seconds`, for a model of validation accuracy `base`. */
+export function trueAccuracy(seconds, base, timeline = DEMO_TIMELINE) {
+  return clamp(base - timeline.max_accuracy_drop * driftSeverity(seconds, timeline), 0.3, 0.999);
+}
