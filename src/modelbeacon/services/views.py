@@ -1,9 +1,9 @@
 """JSON shapes shared by REST responses and WebSocket messages (docs/PAYLOADS.md).
 
-Every JSON form of a prediction is derived here from the one ``PredictionRecord``: what a
-predict call answers (``served_prediction_view``), what the log lists
-(``logged_prediction_view``), and what ``prediction_logged`` carries
-(``pushed_prediction_view``).
+Every JSON form of a prediction is derived here from the one ``PredictionRecord``, each
+building on the smaller one: what ``prediction_logged`` carries (``pushed_prediction_view``),
+what a predict call answers (``served_prediction_view``), and what the log lists
+(``logged_prediction_view``). Field order in REST responses follows the response schema.
 """
 
 from __future__ import annotations
@@ -52,38 +52,6 @@ def job_view(job: JobRecord) -> dict[str, Any]:
     }
 
 
-def served_prediction_view(record: PredictionRecord) -> dict[str, Any]:
-    """One prediction as ``POST /api/predict`` answers it."""
-    return {
-        "prediction_id": record.prediction_id,
-        "prediction": record.prediction,
-        "probabilities": record.probabilities,
-        "model_id": str(record.model_id),
-        "model_version": record.model_version,
-        "latency_ms": record.latency_ms,
-        "timestamp": iso_utc(record.timestamp),
-        "label": record.label,
-    }
-
-
-def logged_prediction_view(record: PredictionRecord) -> dict[str, Any]:
-    """One logged call as ``GET /api/models/{id}/predictions`` lists it."""
-    return {
-        "prediction_id": record.prediction_id,
-        "model_id": str(record.model_id),
-        "model_version": record.model_version,
-        "timestamp": iso_utc(record.timestamp),
-        "input_hash": record.input_hash,
-        "features": None if record.features is None else list(record.features),
-        "prediction": record.prediction,
-        "probabilities": record.probabilities,
-        "latency_ms": record.latency_ms,
-        "label": record.label,
-        "labelled_at": iso_utc(record.labelled_at),
-        "error": record.error,
-    }
-
-
 def pushed_prediction_view(record: PredictionRecord) -> dict[str, Any]:
     """One prediction as a ``prediction_logged`` event carries it."""
     return {
@@ -91,6 +59,30 @@ def pushed_prediction_view(record: PredictionRecord) -> dict[str, Any]:
         "prediction": record.prediction,
         "latency_ms": record.latency_ms,
         "timestamp": iso_utc(record.timestamp),
+    }
+
+
+def served_prediction_view(record: PredictionRecord) -> dict[str, Any]:
+    """One prediction as ``POST /api/predict`` answers it: the pushed form plus the model and
+    the probabilities."""
+    return {
+        **pushed_prediction_view(record),
+        "probabilities": record.probabilities,
+        "model_id": str(record.model_id),
+        "model_version": record.model_version,
+        "label": record.label,
+    }
+
+
+def logged_prediction_view(record: PredictionRecord) -> dict[str, Any]:
+    """One logged call as ``GET /api/models/{id}/predictions`` lists it: the served form plus
+    what the log adds."""
+    return {
+        **served_prediction_view(record),
+        "input_hash": record.input_hash,
+        "features": None if record.features is None else list(record.features),
+        "labelled_at": iso_utc(record.labelled_at),
+        "error": record.error,
     }
 
 
