@@ -8,6 +8,7 @@ independent apps as they like and nothing is created at import time. Routers get
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -129,10 +130,12 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
                 executor,
                 clock,
                 settings.max_batch_size,
-            ),  # fmt: skip
+            ),
             feedback=FeedbackService(catalog, prediction_repo, writer, announcer, clock),
             monitoring=monitoring,
-            dashboard=DashboardSnapshot(catalog, monitoring, training, settings.client_config()),
+            dashboard=DashboardSnapshot(
+                catalog, monitoring, training, dataclasses.asdict(settings.client_config())
+            ),
             readiness=Readiness(database),
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
         )

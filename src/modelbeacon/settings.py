@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from modelbeacon.metrics import HealthPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig(HealthPolicy):
+    """What ``/api/config`` and the ``snapshot`` event serve: the health policy plus every other
+    threshold and interval the dashboard judges and schedules by."""
+
+    resource_warning_percent: float
+    resource_critical_percent: float
+    system_interval: float
+    metrics_interval: float
+    prediction_interval: float
 
 
 def _is_loopback(host: str) -> bool:
@@ -106,14 +119,9 @@ class Settings(BaseSettings):
             **{field.name: getattr(self, field.name) for field in dataclasses.fields(HealthPolicy)}
         )
 
-    def client_config(self) -> dict[str, Any]:
-        """What ``/api/config`` serves: every threshold and interval the dashboard judges and
-        schedules by, so it colours a number exactly where the server changes its verdict."""
-        return {
-            **dataclasses.asdict(self.health_policy()),
-            "resource_warning_percent": self.resource_warning_percent,
-            "resource_critical_percent": self.resource_critical_percent,
-            "system_interval": self.system_interval,
-            "metrics_interval": self.metrics_interval,
-            "prediction_interval": self.prediction_interval,
-        }
+    def client_config(self) -> ClientConfig:
+        """The dashboard's copy of the thresholds and intervals, so it colours a number exactly
+        where the server changes its verdict."""
+        return ClientConfig(
+            **{field.name: getattr(self, field.name) for field in dataclasses.fields(ClientConfig)}
+        )

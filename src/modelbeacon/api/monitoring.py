@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
     ActiveStatus,
-    ClientConfig,
     Health,
     RealtimeMetrics,
     SystemOverview,
 )
+from modelbeacon.settings import ClientConfig
 
 router = APIRouter(tags=["monitoring"])
 
@@ -25,7 +25,7 @@ async def health(services: ServicesDep) -> Any:
 
 
 @router.get("/config", response_model=ClientConfig)
-async def client_config(services: ServicesDep) -> dict[str, Any]:
+async def client_config(services: ServicesDep) -> ClientConfig:
     """Thresholds and intervals, so the dashboard colours numbers as the server judges them."""
     return services.settings.client_config()
 

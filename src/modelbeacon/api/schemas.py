@@ -192,18 +192,3 @@ class Health(BaseModel):
     database: str
     bus: str
     version: str
-
-
-class ClientConfig(BaseModel):
-    accuracy_warning: float
-    accuracy_critical: float
-    min_labelled: int
-    latency_p95_warning_ms: float
-    latency_p95_critical_ms: float
-    error_rate_warning: float
-    error_rate_critical: float
-    resource_warning_percent: float
-    resource_critical_percent: float
-    system_interval: float
-    metrics_interval: float
-    prediction_interval: float
