@@ -205,3 +205,25 @@ class ClientConfig(BaseModel):
     system_interval: float
     metrics_interval: float
     prediction_interval: float
+
+
+class DatasetFeature(BaseModel):
+    name: str
+    kind: Literal["numeric"]
+
+
+class Dataset(BaseModel):
+    name: str
+    source: Literal["builtin"]
+    rows: int
+    target: str
+    classes: list[int]
+    features: list[DatasetFeature]
+    created_at: str | None
+
+
+class DatasetRows(BaseModel):
+    name: str
+    feature_names: list[str]
+    rows: list[list[float]]
+    labels: list[int]

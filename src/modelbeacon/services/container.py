@@ -9,6 +9,7 @@ from modelbeacon.errors import UnavailableError
 from modelbeacon.events import BusPublisher, Event, EventBus, EventHub
 from modelbeacon.events.types import SNAPSHOT
 from modelbeacon.services.catalog import ModelCatalog
+from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.monitoring import MonitoringService
@@ -50,6 +51,7 @@ class Services:
     feedback: FeedbackService
     monitoring: MonitoringService
     pipeline: PipelineReporter
+    datasets: DatasetService
 
     def client_config(self) -> dict[str, Any]:
         """Thresholds and intervals, so dashboards judge numbers as the server does."""
