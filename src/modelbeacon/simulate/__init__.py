@@ -6,7 +6,6 @@ inputs     InputSampler + DriftSchedule: noisy dataset rows, true labels, drift 
 labels     LabelQueue: delayed feedback labels, a bounded heap (pure)
 summary    TrafficCounters while running, SimulationSummary at the end
 failures   classifying failed requests and reporting them, rate-limited
-lifecycle  setup_model / train_and_deploy through the REST API
 traffic    run_simulation: the run itself (sending, labels, retrains, status lines)
 cli        register(app): the ``modelbeacon simulate`` command
 

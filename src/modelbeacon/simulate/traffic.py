@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from modelbeacon.client import AsyncClient
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.registry import Dataset, load_dataset
 from modelbeacon.simulate.arrivals import PoissonArrivals, RateWave
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.failures import FailureReporter, describe_failure, failure_kind
+from modelbeacon.simulate.failures import FailureReporter, failure_kind, failure_message
 from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, Sample
 from modelbeacon.simulate.labels import LabelQueue, PendingLabel
-from modelbeacon.simulate.lifecycle import train_and_deploy
 from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters
 
 # A run that falls further behind its arrival schedule than this (a stalled server, a paused
@@ -50,11 +50,12 @@ async def run_simulation(
     nothing. Raises ``InvalidInputError`` for an unknown ``config.dataset``.
     """
     dataset = load_dataset(config.dataset)
-    headers = {"X-API-Key": config.api_key} if config.api_key else {}
-    # A few connections beyond the in-flight bound for the retrain job's calls.
-    limits = httpx.Limits(max_connections=config.max_in_flight + 4)
-    async with httpx.AsyncClient(
-        base_url=config.url, headers=headers, timeout=config.request_timeout, limits=limits
+    async with AsyncClient(
+        config.url,
+        config.api_key,
+        config.request_timeout,
+        # A few connections beyond the in-flight bound for the retrain job's calls.
+        max_connections=config.max_in_flight + 4,
     ) as client:
         run = _TrafficRun(config, client, input_sampler(config, dataset), console, stop)
         return await run.execute()
@@ -82,13 +83,14 @@ class _TrafficRun:
     def __init__(
         self,
         config: SimulationConfig,
-        client: httpx.AsyncClient,
+        client: AsyncClient,
         inputs: InputSampler,
         console: Console | None,
         stop: asyncio.Event | None,
     ) -> None:
         self._config = config
         self._client = client
+        self._http = client.http
         self._inputs = inputs
         self._console = console
         self._stop = stop if stop is not None else asyncio.Event()
@@ -176,7 +178,7 @@ class _TrafficRun:
             if inline:
                 body["label"] = sample.label
             try:
-                response = await self._client.post("/api/predict", json=body)
+                response = await self._http.post("/api/predict", json=body)
             except httpx.TransportError as exc:
                 self._record_failure(self._counters.errors, exc)
                 return
@@ -254,7 +256,7 @@ class _TrafficRun:
         async with self._slots:
             path = f"/api/predictions/{pending.prediction_id}/feedback"
             try:
-                response = await self._client.post(path, json={"label": pending.label})
+                response = await self._http.post(path, json={"label": pending.label})
             except httpx.TransportError as exc:
                 self._record_failure(self._counters.label_errors, exc)
                 return
@@ -296,8 +298,7 @@ class _TrafficRun:
                 await asyncio.sleep(left + config.max_label_delay)
             self._say(f"retraining [bold]{config.model_name}[/bold] ({config.algorithm})")
             try:
-                model = await train_and_deploy(
-                    self._client,
+                model = await self._client.train_and_deploy(
                     name=config.model_name,
                     dataset=config.dataset,
                     algorithm=config.algorithm,
@@ -321,7 +322,7 @@ class _TrafficRun:
         self, counter: Counter[str], failure: httpx.Response | httpx.TransportError
     ) -> None:
         counter[failure_kind(failure)] += 1
-        self._failures.failure(describe_failure(failure, self._config.url))
+        self._failures.failure(failure_message(failure, self._config.url))
 
     def _note_drift(self, sample: Sample, at: float) -> None:
         if sample.drifted == self._drifting:
