@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from modelbeacon.client import AsyncClient
+from modelbeacon.errors import InvalidInputError
 from modelbeacon.simulate.config import SimulationConfig
 from modelbeacon.simulate.traffic import run_simulation
 from tests.support import ServerProcess, free_port
@@ -152,3 +153,10 @@ async def test_traffic_stops_at_max_requests(shared_server: ServerProcess) -> No
     assert summary.requests_sent == 40 and summary.predictions_ok == 40
     assert await _total_predictions(server.url) - before == 40
     assert summary.elapsed_seconds < 5
+
+
+async def test_traffic_refuses_a_dataset_the_server_does_not_know(
+    shared_server: ServerProcess,
+) -> None:
+    with pytest.raises(InvalidInputError, match="unknown dataset 'nope'"):
+        await run_simulation(_quick(shared_server.url, dataset="nope", max_requests=5))
