@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from modelbeacon import __version__
-from modelbeacon.api import models, monitoring, predictions, ws
+from modelbeacon.api import datasets, models, monitoring, predictions, ws
 from modelbeacon.api.deps import require_api_key
 from modelbeacon.api.errors import install_error_handlers
 from modelbeacon.api.limits import BodySizeLimit
@@ -31,6 +31,7 @@ from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import ModelCatalog
 from modelbeacon.services.container import Services
 from modelbeacon.services.dashboard import DashboardSnapshot
+from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.live import LiveFeed
@@ -138,6 +139,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             ),
             readiness=Readiness(database),
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
+            datasets=DatasetService(),
         )
 
 
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (monitoring.router, models.router, predictions.router):
+    for router in (monitoring.router, models.router, predictions.router, datasets.router):
         app.include_router(router, prefix="/api", dependencies=[Depends(require_api_key)])
     app.include_router(ws.router)
     if (WEB_DIR / "index.html").exists():

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 import uvicorn
 from pydantic import ValidationError
@@ -18,6 +17,9 @@ from modelbeacon.errors import ModelbeaconError
 from modelbeacon.server import GracefulServer
 from modelbeacon.settings import Settings
 from modelbeacon.simulate.cli import register as register_simulate
+
+if TYPE_CHECKING:
+    from modelbeacon.client import AsyncClient, TrainingStatus
 
 app = typer.Typer(
     help="modelbeacon: train, deploy and serve scikit-learn models, and watch them live.",
@@ -36,9 +38,11 @@ ApiKeyOption = Annotated[
 ]
 
 
-def _client(url: str, api_key: str | None) -> httpx.AsyncClient:
-    headers = {"X-API-Key": api_key} if api_key else {}
-    return httpx.AsyncClient(base_url=url, headers=headers, timeout=30.0)
+def _client(url: str, api_key: str | None) -> AsyncClient:
+    # Imported here: the client loads httpx, and ``modelbeacon --help`` should stay quick.
+    from modelbeacon.client import AsyncClient
+
+    return AsyncClient(url, api_key, timeout=30.0)
 
 
 def _fail(exc: ModelbeaconError) -> typer.Exit:
@@ -87,24 +91,16 @@ async def _train_remotely(
     algorithm: str,
     params: dict[str, Any],
 ) -> float:
-    from modelbeacon.simulate.lifecycle import TrainingStatus, get_model, train_remote
-
     async with _client(url, api_key) as client:
         with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:
                 reporter.report(status.stage, status.progress, status.details)
 
-            status = await train_remote(
-                client,
-                name=name,
-                dataset=dataset,
-                algorithm=algorithm,
-                params=params,
-                on_progress=show,
-            )
+            job_id = await client.train(name, dataset, algorithm, params)
+            status = await client.wait_for_training(job_id, on_progress=show)
         console.print(f"trained {name} (model {status.model_id}, job {status.job_id})")
-        model = await get_model(client, status.model_id)
+        model = await client.model(status.model_id)
     return model.validation_accuracy or 0.0
 
 
@@ -244,10 +240,8 @@ async def _deploy_locally(settings: Settings, model_id: int) -> dict[str, Any]:
 
 
 async def _deploy_remotely(url: str, api_key: str | None, model_id: int) -> dict[str, Any]:
-    from modelbeacon.simulate.lifecycle import deploy_remote
-
     async with _client(url, api_key) as client:
-        model = await deploy_remote(client, str(model_id))
+        model = await client.deploy(str(model_id))
     return {"model_id": model.model_id, "model_name": model.name, "model_version": model.version}
 
 

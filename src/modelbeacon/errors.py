@@ -10,6 +10,7 @@ scikit-learn) are translated at the adapter that calls the library, with ``raise
     │   ├── ModelNotFoundError
     │   ├── JobNotFoundError
     │   ├── PredictionNotFoundError
+    │   ├── DatasetNotFoundError
     │   └── NoActiveModelError
     ├── InvalidInputError             422  the request is well-formed JSON but its values are wrong
     ├── PayloadTooLargeError          413  body or batch larger than the configured limit
@@ -51,6 +52,10 @@ class JobNotFoundError(NotFoundError):
 
 class PredictionNotFoundError(NotFoundError):
     code = "prediction_not_found"
+
+
+class DatasetNotFoundError(NotFoundError):
+    code = "dataset_not_found"
 
 
 class NoActiveModelError(NotFoundError):

@@ -34,14 +34,16 @@ async def test_one_event_is_encoded_once_and_never_decoded_on_its_way_to_clients
     monkeypatch.setattr(event, "json", counting)
     hub, clients = EventHub(), [reader(), reader()]
     payload = {"model_id": "3", "model_name": "iris-lr", "model_version": 1}
-    async with MemoryBus() as bus, hub.running(bus, EVENTS_CHANNEL):
-        async with (
-            BusPublisher(bus, EVENTS_CHANNEL).running() as publisher,
-            hub.connect(clients[0], send_timeout=1),
-            hub.connect(clients[1], send_timeout=1),
-        ):
-            publisher.emit(types.MODEL_DEPLOYED, payload, model_id="3")
-            await eventually(lambda: all(client.texts for client in clients))
+    bus = MemoryBus()
+    async with (
+        bus,
+        hub.running(bus, EVENTS_CHANNEL),
+        BusPublisher(bus, EVENTS_CHANNEL).running() as publisher,
+        hub.connect(clients[0], send_timeout=1),
+        hub.connect(clients[1], send_timeout=1),
+    ):
+        publisher.emit(types.MODEL_DEPLOYED, payload, model_id="3")
+        await eventually(lambda: all(client.texts for client in clients))
 
     assert counting.calls == Counter({"encode": 1})
     assert clients[0].texts == clients[1].texts

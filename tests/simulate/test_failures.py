@@ -8,7 +8,8 @@ import httpx
 import pytest
 from rich.console import Console
 
-from modelbeacon.simulate.failures import FailureReporter, describe_failure, failure_kind
+from modelbeacon.errors import ModelbeaconError, UnavailableError
+from modelbeacon.simulate.failures import FailureReporter, failure_kind, failure_message
 
 
 def _response(status: int, body: object) -> httpx.Response:
@@ -25,12 +26,15 @@ def test_failure_kind_sorts_connection_4xx_and_5xx() -> None:
         failure_kind(_response(200, {}))
 
 
-def test_describe_failure_quotes_the_servers_error() -> None:
-    body = {"error": {"code": "no_active_model", "message": "no model is deployed", "details": {}}}
-    line = describe_failure(_response(404, body), "http://server")
-    assert line == "POST /api/predict -> HTTP 404 no_active_model: no model is deployed"
-    assert "cannot reach http://server" in describe_failure(
-        httpx.ConnectError("x"), "http://server"
+def test_failure_kind_and_message_of_the_clients_errors() -> None:
+    unreachable = UnavailableError("cannot reach http://server: ConnectError: refused")
+    refused = ModelbeaconError("GET /api/x -> HTTP 503 unavailable: db", details={"status": 503})
+    assert failure_kind(unreachable) == "connection"
+    assert failure_kind(refused) == "5xx"
+    assert failure_kind(ModelbeaconError("x", details={"status": 401})) == "4xx"
+    assert failure_message(refused, "http://server") == refused.message
+    assert failure_message(httpx.ConnectError("x"), "http://server").startswith(
+        "cannot reach http://server"
     )
 
 

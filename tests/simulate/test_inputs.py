@@ -9,11 +9,28 @@ from typing import Any
 import numpy as np
 import pytest
 
-from modelbeacon.registry import TrainingSpec, load_dataset, train
+from modelbeacon.client import DatasetRows
+from modelbeacon.registry import DATASET_NAMES, TrainingSpec, load_dataset, train
 from modelbeacon.simulate.arrivals import PoissonArrivals
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.inputs import DriftSchedule, InputSampler
+from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, population_std
 from modelbeacon.simulate.traffic import input_sampler, rate_wave
+
+
+def _rows(name: str) -> DatasetRows:
+    """The dataset as ``GET /api/datasets/{name}/rows`` hands it to the simulator."""
+    dataset = load_dataset(name)
+    return DatasetRows(
+        name=name,
+        feature_names=dataset.feature_names,
+        rows=tuple(tuple(row) for row in dataset.X.tolist()),
+        labels=tuple(dataset.y.tolist()),
+    )
+
+
+def _sampler(name: str, **options: Any) -> InputSampler:
+    dataset = _rows(name)
+    return InputSampler(dataset.rows, dataset.labels, dataset.feature_names, **options)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +65,15 @@ def test_drift_schedule_refuses_an_episode_as_long_as_the_cycle() -> None:
         DriftSchedule(every=60.0, duration=60.0)
 
 
+@pytest.mark.parametrize("name", DATASET_NAMES)
+def test_population_std_is_numpys_bit_for_bit(name: str) -> None:
+    dataset = load_dataset(name)
+    assert population_std(dataset.X.tolist()) == tuple(dataset.X.std(axis=0).tolist())
+
+
 def test_sampler_keeps_the_true_label_of_the_row() -> None:
     iris = load_dataset("iris")
-    sampler = InputSampler(iris, rng=random.Random(0), noise=0.0, drift_strength=0.0)
+    sampler = _sampler("iris", rng=random.Random(0), noise=0.0, drift_strength=0.0)
     rows = {tuple(float(v) for v in row): int(y) for row, y in zip(iris.X, iris.y, strict=True)}
     for t in range(200):
         sample = sampler.draw(float(t))
@@ -59,11 +82,10 @@ def test_sampler_keeps_the_true_label_of_the_row() -> None:
 
 
 def test_sampler_is_deterministic_for_a_seed() -> None:
-    iris = load_dataset("iris")
     schedule = DriftSchedule(every=10.0, duration=5.0)
 
     def draws(seed: int) -> list[Any]:
-        sampler = InputSampler(iris, rng=random.Random(seed), schedule=schedule)
+        sampler = _sampler("iris", rng=random.Random(seed), schedule=schedule)
         return [sampler.draw(t / 4) for t in range(400)]
 
     assert draws(1) == draws(1)
@@ -79,8 +101,8 @@ def _accuracy(model: Any, sampler: InputSampler, t: float, n: int = 2000) -> flo
 def test_drifted_inputs_fall_under_80_percent_and_clean_ones_stay_above_85(
     iris_model: Any,
 ) -> None:
-    sampler = InputSampler(
-        load_dataset("iris"),
+    sampler = _sampler(
+        "iris",
         rng=random.Random(5),
         schedule=DriftSchedule(every=300.0, duration=70.0),
     )
@@ -96,7 +118,7 @@ def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) 
     # 100 labelled predictions, by prediction time). Most episodes must go critical and most
     # must start from a healthy window; Poisson traffic makes "all" unattainable.
     went_critical = started_healthy = episodes = 0
-    iris = load_dataset("iris")
+    iris = _rows("iris")
     for seed in range(10):
         config = SimulationConfig(seed=seed)
         arrivals = PoissonArrivals(rate_wave(config), random.Random(f"{seed}:arrivals"))

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from rich.console import Console
 
+from modelbeacon.client import AsyncClient
+from modelbeacon.errors import InvalidInputError
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.lifecycle import setup_model, train_and_deploy
 from modelbeacon.simulate.traffic import run_simulation
 from tests.support import ServerProcess, free_port
 
@@ -40,13 +41,11 @@ def _quick(url: str, **overrides: Any) -> SimulationConfig:
 
 async def _deploy(url: str, name: str, *, fresh: bool = True) -> str:
     """Deploy a new model ``name`` (``fresh``), or make sure some model is active."""
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with AsyncClient(url, timeout=30) as client:
         if fresh:
-            model = await train_and_deploy(
-                client, name=name, dataset="iris", algorithm="logistic_regression"
-            )
+            model = await client.train_and_deploy(name, "iris", "logistic_regression")
         else:
-            model = await setup_model(client, "iris", "logistic_regression", name)
+            model = await client.setup_model(name, "iris", "logistic_regression")
     return model.model_id
 
 
@@ -154,3 +153,10 @@ async def test_traffic_stops_at_max_requests(shared_server: ServerProcess) -> No
     assert summary.requests_sent == 40 and summary.predictions_ok == 40
     assert await _total_predictions(server.url) - before == 40
     assert summary.elapsed_seconds < 5
+
+
+async def test_traffic_refuses_a_dataset_the_server_does_not_know(
+    shared_server: ServerProcess,
+) -> None:
+    with pytest.raises(InvalidInputError, match="unknown dataset 'nope'"):
+        await run_simulation(_quick(shared_server.url, dataset="nope", max_requests=5))

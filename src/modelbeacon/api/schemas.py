@@ -192,3 +192,25 @@ class Health(BaseModel):
     database: str
     bus: str
     version: str
+
+
+class DatasetFeature(BaseModel):
+    name: str
+    kind: Literal["numeric"]
+
+
+class Dataset(BaseModel):
+    name: str
+    source: Literal["builtin"]
+    rows: int
+    target: str
+    classes: list[int]
+    features: list[DatasetFeature]
+    created_at: str | None
+
+
+class DatasetRows(BaseModel):
+    name: str
+    feature_names: list[str]
+    rows: list[list[float]]
+    labels: list[int]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from modelbeacon.events import EventBus, EventHub
 from modelbeacon.services.dashboard import DashboardSnapshot
+from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.models import ModelQueries
@@ -34,3 +35,4 @@ class Services:
     dashboard: DashboardSnapshot
     readiness: Readiness
     pipeline: PipelineReporter
+    datasets: DatasetService

@@ -6,11 +6,13 @@ inputs     InputSampler + DriftSchedule: noisy dataset rows, true labels, drift 
 labels     LabelQueue: delayed feedback labels, a bounded heap (pure)
 summary    TrafficCounters while running, SimulationSummary at the end
 failures   classifying failed requests and reporting them, rate-limited
-lifecycle  setup_model / train_and_deploy through the REST API
 traffic    run_simulation: the run itself (sending, labels, retrains, status lines)
 cli        register(app): the ``modelbeacon simulate`` command
 
-Import from the modules themselves. This file re-exports nothing on purpose: ``traffic``
-loads scikit-learn (through the registry's datasets, ~2 s), and ``modelbeacon --help`` must
-not pay for that; ``cli`` imports ``traffic`` only when the command runs.
+The simulator is a client like any other: it talks to the server only through its REST API
+and ``modelbeacon.client``, and its inputs are the rows of the server's own dataset
+(``GET /api/datasets/{name}/rows``), so it imports nothing of the server's layers and loads
+no scikit-learn. Import from the modules themselves. This file re-exports nothing on
+purpose: ``cli`` imports ``traffic`` (and the client, with httpx) only when the command runs,
+so ``modelbeacon --help`` does not pay for them.
 """

@@ -16,11 +16,11 @@ from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.simulate.config import SimulationConfig
 
 if TYPE_CHECKING:
-    from modelbeacon.simulate.lifecycle import DeployedModel, TrainingStatus
+    from modelbeacon.client import DeployedModel, TrainingStatus
     from modelbeacon.simulate.summary import SimulationSummary
 
-# httpx and scikit-learn (through the registry) load inside the command, not at import: the
-# main CLI imports this module, and ``modelbeacon --help`` should stay quick.
+# The client (and with it httpx) loads inside the command, not at import: the main CLI
+# imports this module, and ``modelbeacon --help`` should stay quick.
 
 
 def register(app: typer.Typer) -> None:
@@ -241,22 +241,17 @@ async def _simulate(
 
 async def ensure_model(config: SimulationConfig, console: Console) -> None:
     """Train and deploy ``config.model_name`` with a progress bar unless a model is active."""
-    import httpx
+    from modelbeacon.client import AsyncClient
 
-    from modelbeacon.simulate.lifecycle import setup_model
-
-    headers = {"X-API-Key": config.api_key} if config.api_key else {}
-    async with httpx.AsyncClient(
-        base_url=config.url, headers=headers, timeout=config.request_timeout
-    ) as client:
+    async with AsyncClient(config.url, config.api_key, config.request_timeout) as client:
         with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:
                 reporter.report(status.stage, status.progress, status.details)
 
             try:
-                model = await setup_model(
-                    client, config.dataset, config.algorithm, config.model_name, on_progress=show
+                model = await client.setup_model(
+                    config.model_name, config.dataset, config.algorithm, on_progress=show
                 )
             except UnavailableError as exc:
                 console.print(f"[yellow]{escape(exc.message)}[/yellow]; sending traffic anyway")

@@ -1,4 +1,4 @@
-"""Classifying and describing failed requests, and reporting them without flooding a terminal."""
+"""Classifying failed requests, and reporting them without flooding a terminal."""
 
 from __future__ import annotations
 
@@ -8,36 +8,38 @@ import httpx
 from rich.console import Console
 from rich.markup import escape
 
+from modelbeacon.client import describe_failure
+from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.simulate.summary import ErrorKind
 
+Failure = httpx.Response | httpx.TransportError | ModelbeaconError
+"""A failed request: the response (status >= 400), the socket error, or the client's error."""
 
-def failure_kind(failure: httpx.Response | httpx.TransportError) -> ErrorKind:
+
+def failure_kind(failure: Failure) -> ErrorKind:
     """``connection`` for no HTTP answer (refused, reset, timed out), else ``4xx`` / ``5xx``.
 
-    A response below 400 is not a failure; passing one is a programming error.
+    A client error is ``connection`` when it is an ``UnavailableError``, else it goes by its
+    ``details["status"]``. A response below 400 is not a failure; passing one is a programming
+    error.
     """
-    if isinstance(failure, httpx.TransportError):
+    if isinstance(failure, httpx.TransportError | UnavailableError):
         return "connection"
-    if failure.status_code >= 500:
+    status = (
+        failure.details["status"] if isinstance(failure, ModelbeaconError) else failure.status_code
+    )
+    if status >= 500:
         return "5xx"
-    if failure.status_code >= 400:
+    if status >= 400:
         return "4xx"
-    raise ValueError(f"HTTP {failure.status_code} is not a failure")
+    raise ValueError(f"HTTP {status} is not a failure")
 
 
-def describe_failure(failure: httpx.Response | httpx.TransportError, url: str) -> str:
-    """One line a person can act on: what failed and what the server (or socket) said."""
-    if isinstance(failure, httpx.TransportError):
-        reason = str(failure) or type(failure).__name__
-        return f"cannot reach {url}: {type(failure).__name__}: {reason}"
-    try:
-        body = failure.json()
-        error = body["error"]
-        said = f"{error['code']}: {error['message']}"
-    except (ValueError, KeyError, TypeError):
-        said = failure.text[:200] or failure.reason_phrase
-    request = failure.request
-    return f"{request.method} {request.url.path} -> HTTP {failure.status_code} {said}"
+def failure_message(failure: Failure, url: str) -> str:
+    """``describe_failure``'s line for ``failure``; a client error carries it as its message."""
+    if isinstance(failure, ModelbeaconError):
+        return failure.message
+    return describe_failure(failure, url)
 
 
 class FailureReporter:

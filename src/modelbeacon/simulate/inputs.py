@@ -11,12 +11,10 @@ a logistic regression on iris stays around 95% accurate.
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from modelbeacon.registry import Dataset
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,32 @@ class Sample:
     drifted: bool
 
 
+def population_std(rows: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Each column's population standard deviation, bit for bit as numpy's
+    ``X.std(axis=0)``: plain running sums down the rows (neither ``math.fsum`` nor the
+    compensated ``sum`` of Python 3.12), so the seeded samples match the sampler's numpy past.
+
+    Requires at least one row, all of the same length.
+    """
+    n = len(rows)
+    means = [total / n for total in _column_sums(rows)]
+    squares = [[(v - m) * (v - m) for v, m in zip(row, means, strict=True)] for row in rows]
+    return tuple(math.sqrt(total / n) for total in _column_sums(squares))
+
+
+def _column_sums(rows: Sequence[Sequence[float]]) -> list[float]:
+    totals = list(rows[0])
+    for row in rows[1:]:
+        for i, value in enumerate(row):
+            totals[i] += value
+    return totals
+
+
 class InputSampler:
-    """Draws noisy rows of ``dataset``, shifted while ``schedule`` says drift is on.
+    """Draws noisy copies of ``rows``, shifted while ``schedule`` says drift is on.
+
+    ``rows`` are the dataset's feature values, named in order by ``feature_names``;
+    ``labels[i]`` is the true class of ``rows[i]``.
 
     Drift adds ``drift_strength`` (population) standard deviations to every feature in the
     second half of the columns (for iris: petal length and petal width). It moves the feature
@@ -79,7 +101,9 @@ class InputSampler:
 
     def __init__(
         self,
-        dataset: Dataset,
+        rows: Sequence[Sequence[float]],
+        labels: Sequence[int],
+        feature_names: Sequence[str],
         *,
         rng: random.Random,
         noise: float = 0.15,
@@ -88,21 +112,17 @@ class InputSampler:
     ) -> None:
         if noise < 0 or drift_strength < 0:
             raise ValueError("noise and drift_strength must be >= 0")
-        self._rows = [tuple(float(v) for v in row) for row in dataset.X]
-        self._labels = [int(label) for label in dataset.y]
-        stds = [float(s) for s in dataset.X.std(axis=0)]
+        self._rows = [tuple(float(v) for v in row) for row in rows]
+        self._labels = [int(label) for label in labels]
+        stds = population_std(self._rows)
         self._noise_sd = tuple(noise * s for s in stds)
-        first_drifted = dataset.n_features // 2
+        first_drifted = len(feature_names) // 2
         self._shift = tuple(
             drift_strength * s if i >= first_drifted else 0.0 for i, s in enumerate(stds)
         )
-        self._drifted_names = dataset.feature_names[first_drifted:]
+        self._drifted_names = tuple(feature_names[first_drifted:])
         self._schedule = schedule or DriftSchedule(every=0.0)
         self._rng = rng
-
-    @property
-    def schedule(self) -> DriftSchedule:
-        return self._schedule
 
     @property
     def drifted_features(self) -> tuple[str, ...]:

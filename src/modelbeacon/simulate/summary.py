@@ -15,9 +15,10 @@ ERROR_KINDS: tuple[ErrorKind, ...] = ("connection", "4xx", "5xx")
 class TrafficCounters:
     """Mutable tallies of one run; owned by that run, read by its status lines.
 
-    ``requests_sent`` counts prediction requests started; each ends as exactly one of
-    ``predictions_ok``, an entry of ``errors`` (prediction requests only) or ``abandoned``
-    (still in flight when the run stopped).
+    ``requests_sent`` counts prediction requests started (and arrivals that asked for the
+    dataset's rows instead and failed); each ends as exactly one of ``predictions_ok``, an
+    entry of ``errors`` (those requests only) or ``abandoned`` (still in flight when the run
+    stopped).
     """
 
     requests_sent: int = 0

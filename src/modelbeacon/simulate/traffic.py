@@ -3,7 +3,8 @@
 One run is one ``_TrafficRun``: a sending loop (Poisson arrivals, at most ``max_in_flight``
 requests outstanding), a label dispatcher (a heap of delayed feedback labels), a status
 printer and, optionally, a periodic retrain-and-deploy. Everything it owns is created in
-``run_simulation`` and cancelled before it returns.
+``run_simulation`` and cancelled before it returns. The inputs are rows of the server's own
+dataset (``GET /api/datasets/{name}/rows``), asked for by the first arrivals until they come.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from modelbeacon.errors import ModelbeaconError
-from modelbeacon.registry import Dataset, load_dataset
+from modelbeacon.client import AsyncClient, DatasetRows
+from modelbeacon.errors import InvalidInputError, ModelbeaconError
 from modelbeacon.simulate.arrivals import PoissonArrivals, RateWave
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.failures import FailureReporter, describe_failure, failure_kind
+from modelbeacon.simulate.failures import (
+    Failure,
+    FailureReporter,
+    failure_kind,
+    failure_message,
+)
 from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, Sample
 from modelbeacon.simulate.labels import LabelQueue, PendingLabel
-from modelbeacon.simulate.lifecycle import train_and_deploy
 from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters
 
 # A run that falls further behind its arrival schedule than this (a stalled server, a paused
@@ -47,28 +52,38 @@ async def run_simulation(
     rest. Server failures (unreachable, 4xx, 5xx) are counted and reported on ``console``
     (rate-limited), never raised: the run keeps going and recovers when the server does. A
     status line goes to ``console`` every ``config.status_interval`` seconds; None prints
-    nothing. Raises ``InvalidInputError`` for an unknown ``config.dataset``.
+    nothing.
+
+    Until the server has sent the rows of ``config.dataset``, each arrival asks for them
+    instead of predicting, and a failed ask counts as that arrival's failed request. Raises
+    ``InvalidInputError`` when the server does not know ``config.dataset``.
     """
-    dataset = load_dataset(config.dataset)
-    headers = {"X-API-Key": config.api_key} if config.api_key else {}
-    # A few connections beyond the in-flight bound for the retrain job's calls.
-    limits = httpx.Limits(max_connections=config.max_in_flight + 4)
-    async with httpx.AsyncClient(
-        base_url=config.url, headers=headers, timeout=config.request_timeout, limits=limits
+    async with AsyncClient(
+        config.url,
+        config.api_key,
+        config.request_timeout,
+        # A few connections beyond the in-flight bound for the retrain job's calls.
+        max_connections=config.max_in_flight + 4,
     ) as client:
-        run = _TrafficRun(config, client, input_sampler(config, dataset), console, stop)
-        return await run.execute()
+        return await _TrafficRun(config, client, console, stop).execute()
 
 
-def input_sampler(config: SimulationConfig, dataset: Dataset) -> InputSampler:
-    """The input sampler ``config`` describes, seeded from ``config.seed``."""
+def input_sampler(config: SimulationConfig, dataset: DatasetRows) -> InputSampler:
+    """The input sampler ``config`` describes over ``dataset``, seeded from ``config.seed``."""
     return InputSampler(
-        dataset,
+        dataset.rows,
+        dataset.labels,
+        dataset.feature_names,
         rng=random.Random(f"{config.seed}:inputs"),
         noise=config.noise,
         drift_strength=config.drift_strength,
-        schedule=DriftSchedule(every=config.drift_every, duration=config.drift_duration),
+        schedule=drift_schedule(config),
     )
+
+
+def drift_schedule(config: SimulationConfig) -> DriftSchedule:
+    """The drift episodes ``config`` describes."""
+    return DriftSchedule(every=config.drift_every, duration=config.drift_duration)
 
 
 def rate_wave(config: SimulationConfig) -> RateWave:
@@ -82,14 +97,15 @@ class _TrafficRun:
     def __init__(
         self,
         config: SimulationConfig,
-        client: httpx.AsyncClient,
-        inputs: InputSampler,
+        client: AsyncClient,
         console: Console | None,
         stop: asyncio.Event | None,
     ) -> None:
         self._config = config
         self._client = client
-        self._inputs = inputs
+        self._http = client.http
+        self._inputs: InputSampler | None = None
+        self._schedule = drift_schedule(config)
         self._console = console
         self._stop = stop if stop is not None else asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -152,16 +168,36 @@ class _TrafficRun:
             if now >= end:
                 self._slots.release()
                 return
-            self._start_prediction(self._inputs.draw(due), due)
+            inputs = self._inputs or await self._fetch_inputs()
+            if inputs is None:
+                self._slots.release()
+            else:
+                self._start_prediction(inputs, due)
             due = self._arrivals.next_after(due if now - due < _MAX_LAG_SECONDS else now)
 
-    def _start_prediction(self, sample: Sample, at: float) -> None:
+    async def _fetch_inputs(self) -> InputSampler | None:
+        """Ask the server for the dataset's rows: the sampler over them, or None (counted as
+        one failed request). Raises ``InvalidInputError`` when the server has no such dataset."""
+        try:
+            dataset = await self._client.dataset_rows(self._config.dataset)
+        except ModelbeaconError as exc:
+            if exc.details.get("status") == 404:
+                raise InvalidInputError(exc.message, details=exc.details) from exc
+            self._counters.requests_sent += 1
+            self._record_failure(self._counters.errors, exc)
+            return None
+        self._failures.success()
+        self._inputs = input_sampler(self._config, dataset)
+        return self._inputs
+
+    def _start_prediction(self, inputs: InputSampler, at: float) -> None:
+        sample = inputs.draw(at)
         config = self._config
         # Always three draws per request, so the label decisions depend on the seed only.
         labelled = self._choices.random() < config.label_share
         inline = self._choices.random() < config.inline_share and labelled
         delay = self._choices.uniform(config.min_label_delay, config.max_label_delay)
-        self._note_drift(sample, at)
+        self._note_drift(sample, at, inputs.drifted_features)
         task = asyncio.create_task(
             self._predict(sample, inline=inline, delay=delay if labelled and not inline else None)
         )
@@ -176,7 +212,7 @@ class _TrafficRun:
             if inline:
                 body["label"] = sample.label
             try:
-                response = await self._client.post("/api/predict", json=body)
+                response = await self._http.post("/api/predict", json=body)
             except httpx.TransportError as exc:
                 self._record_failure(self._counters.errors, exc)
                 return
@@ -254,7 +290,7 @@ class _TrafficRun:
         async with self._slots:
             path = f"/api/predictions/{pending.prediction_id}/feedback"
             try:
-                response = await self._client.post(path, json={"label": pending.label})
+                response = await self._http.post(path, json={"label": pending.label})
             except httpx.TransportError as exc:
                 self._record_failure(self._counters.label_errors, exc)
                 return
@@ -289,15 +325,14 @@ class _TrafficRun:
         show a brand-new model at 30% (with the defaults, every 600 s meets an episode start).
         """
         config = self._config
-        schedule = self._inputs.schedule
+        schedule = self._schedule
         while True:
             await asyncio.sleep(config.retrain_every)
             while left := schedule.seconds_left(self._now()):
                 await asyncio.sleep(left + config.max_label_delay)
             self._say(f"retraining [bold]{config.model_name}[/bold] ({config.algorithm})")
             try:
-                model = await train_and_deploy(
-                    self._client,
+                model = await self._client.train_and_deploy(
                     name=config.model_name,
                     dataset=config.dataset,
                     algorithm=config.algorithm,
@@ -317,20 +352,18 @@ class _TrafficRun:
 
     # -- output -------------------------------------------------------------------------------
 
-    def _record_failure(
-        self, counter: Counter[str], failure: httpx.Response | httpx.TransportError
-    ) -> None:
+    def _record_failure(self, counter: Counter[str], failure: Failure) -> None:
         counter[failure_kind(failure)] += 1
-        self._failures.failure(describe_failure(failure, self._config.url))
+        self._failures.failure(failure_message(failure, self._config.url))
 
-    def _note_drift(self, sample: Sample, at: float) -> None:
+    def _note_drift(self, sample: Sample, at: float, drifted_features: tuple[str, ...]) -> None:
         if sample.drifted == self._drifting:
             return
         self._drifting = sample.drifted
         config = self._config
-        episode = self._inputs.schedule.episode(at)
+        episode = self._schedule.episode(at)
         if sample.drifted:
-            names = ", ".join(self._inputs.drifted_features)
+            names = ", ".join(drifted_features)
             self._say(
                 f"[yellow]drift episode {episode} begins:[/yellow] {names} shifted by "
                 f"{config.drift_strength:g} std for {config.drift_duration:g} s"
