@@ -1,4 +1,5 @@
-"""What a simulation run did: live counters while it runs, a frozen summary at the end."""
+"""What a simulation run does and did: its start line, live counters while it runs, a frozen
+summary at the end."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
+
+from modelbeacon.simulate.config import SimulationConfig
 
 ErrorKind = Literal["connection", "4xx", "5xx"]
 ERROR_KINDS: tuple[ErrorKind, ...] = ("connection", "4xx", "5xx")
@@ -102,3 +105,30 @@ class SimulationSummary:
             f"achieved rate      {self.achieved_rate_per_minute:.1f} per minute",
             f"elapsed            {self.elapsed_seconds:.1f} s",
         ]
+
+
+def start_line(config: SimulationConfig) -> str:
+    """The line a run starts with: where it sends what, and until when (rich markup)."""
+    if config.rate is not None:
+        rate = f"{config.rate:g}/min"
+    else:
+        rate = f"{config.low_rate:g}-{config.high_rate:g}/min wave over {config.period:g} s"
+    drift = (
+        f"drift every {config.drift_every:g} s for {config.drift_duration:g} s"
+        if config.drift_every > 0
+        else "no drift"
+    )
+    retrain = "no retrain"
+    if config.retrain_every > 0:
+        retrain = f"retrain every {config.retrain_every:g} s"
+    bounds = [
+        f"{config.duration:g} s" if config.duration is not None else "",
+        f"{config.max_requests} requests" if config.max_requests is not None else "",
+    ]
+    until = " or ".join(b for b in bounds if b) or "stopped"
+    return (
+        f"simulating traffic to [bold]{config.url}[/bold]: {config.dataset}, {rate}, labels "
+        f"{config.label_share:.0%} ({config.inline_share:.0%} inline, the rest after "
+        f"{config.min_label_delay:g}-{config.max_label_delay:g} s), {drift}, {retrain}; "
+        f"until {until}"
+    )

@@ -31,7 +31,7 @@ from modelbeacon.simulate.failures import (
 )
 from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, Sample
 from modelbeacon.simulate.labels import LabelQueue, PendingLabel
-from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters
+from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters, start_line
 
 # A run that falls further behind its arrival schedule than this (a stalled server, a paused
 # process) restarts the arrival process from "now" instead of firing the backlog at once.
@@ -126,7 +126,7 @@ class _TrafficRun:
         return self._loop.time() - self._t0
 
     async def execute(self) -> SimulationSummary:
-        self._say(self._start_line())
+        self._say(start_line(self._config))
         background = [
             asyncio.create_task(self._dispatch_labels()),
             asyncio.create_task(self._report_status()),
@@ -385,32 +385,6 @@ class _TrafficRun:
                 f"(target {self._wave.per_minute(now):.0f})  labels {c.labels_inline} inline "
                 f"+ {c.labels_feedback} feedback, {len(self._labels)} pending{drift}"
             )
-
-    def _start_line(self) -> str:
-        config = self._config
-        if config.rate is not None:
-            rate = f"{config.rate:g}/min"
-        else:
-            rate = f"{config.low_rate:g}-{config.high_rate:g}/min wave over {config.period:g} s"
-        drift = (
-            f"drift every {config.drift_every:g} s for {config.drift_duration:g} s"
-            if config.drift_every > 0
-            else "no drift"
-        )
-        retrain = "no retrain"
-        if config.retrain_every > 0:
-            retrain = f"retrain every {config.retrain_every:g} s"
-        bounds = [
-            f"{config.duration:g} s" if config.duration is not None else "",
-            f"{config.max_requests} requests" if config.max_requests is not None else "",
-        ]
-        until = " or ".join(b for b in bounds if b) or "stopped"
-        return (
-            f"simulating traffic to [bold]{config.url}[/bold]: {config.dataset}, {rate}, labels "
-            f"{config.label_share:.0%} ({config.inline_share:.0%} inline, the rest after "
-            f"{config.min_label_delay:g}-{config.max_label_delay:g} s), {drift}, {retrain}; "
-            f"until {until}"
-        )
 
     def _say(self, markup: str) -> None:
         if self._console is not None:
