@@ -14,16 +14,15 @@ from modelbeacon.events.event import Event
 
 
 class OutgoingMessage:
-    """An event on its way to clients, with its JSON text encoded once for all of them."""
+    """An event on its way to clients; its JSON text is the event's own, encoded once."""
 
-    __slots__ = ("_size", "_text", "event", "key", "merge")
+    __slots__ = ("_size", "event", "key", "merge")
 
     def __init__(self, event: Event, key: CoalescingKey | None, merge: Merge | None) -> None:
         self.event = event
         self.key = key
         self.merge = merge
-        self._text: str | None = None
-        self._size = 0
+        self._size: int | None = None
 
     @classmethod
     def build(cls, event: Event, coalescing: Mapping[str, Merge]) -> OutgoingMessage:
@@ -39,16 +38,15 @@ class OutgoingMessage:
 
     @property
     def text(self) -> str:
-        """The wire text. Raises ``EventEncodingError`` for a payload that is not JSON-able."""
-        if self._text is None:
-            self._text = self.event.to_json()
-            self._size = len(self._text.encode("utf-8"))
-        return self._text
+        """The wire text (``Event.to_json``, cached by the event). Raises
+        ``EventEncodingError`` for a payload that is not JSON-able."""
+        return self.event.to_json()
 
     @property
     def size(self) -> int:
-        """Length of ``text`` in UTF-8 bytes."""
-        _ = self.text
+        """Length of ``text`` in UTF-8 bytes (counted once, for every client's stats)."""
+        if self._size is None:
+            self._size = len(self.text.encode("utf-8"))
         return self._size
 
 
