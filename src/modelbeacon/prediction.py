@@ -2,8 +2,8 @@
 
 The predict path builds one per call (success or failure); the same object is what the model's
 monitor keeps in its ring buffers, what the log writer queues, and what the views shape into
-JSON. Storage derives its row from it in one place (``storage.prediction_rows``), and reading
-the log back gives the same type again.
+JSON. Storage derives its row from it in one place (``storage.prediction_repository``), and
+reading the log back gives the same type again.
 """
 
 from __future__ import annotations
