@@ -10,7 +10,7 @@ import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,9 @@ class ClientConfig(HealthPolicy):
     system_interval: float
     metrics_interval: float
     prediction_interval: float
+
+
+_Policy = TypeVar("_Policy", bound=HealthPolicy)
 
 
 def _is_loopback(host: str) -> bool:
@@ -115,13 +118,13 @@ class Settings(BaseSettings):
 
     def health_policy(self) -> HealthPolicy:
         """The model health policy these settings configure (one field per policy field)."""
-        return HealthPolicy(
-            **{field.name: getattr(self, field.name) for field in dataclasses.fields(HealthPolicy)}
-        )
+        return self._fill(HealthPolicy)
 
     def client_config(self) -> ClientConfig:
         """The dashboard's copy of the thresholds and intervals, so it colours a number exactly
         where the server changes its verdict."""
-        return ClientConfig(
-            **{field.name: getattr(self, field.name) for field in dataclasses.fields(ClientConfig)}
-        )
+        return self._fill(ClientConfig)
+
+    def _fill(self, kind: type[_Policy]) -> _Policy:
+        """``kind`` built from the settings of the same names as its fields."""
+        return kind(**{field.name: getattr(self, field.name) for field in dataclasses.fields(kind)})
