@@ -185,10 +185,10 @@ class ModelMonitor:
         if record.error is None:
             self._total += 1
             self._rate.add(record.timestamp)
-            correct = record.correct
-            if correct is not None:
+            # The label test first: the unlabelled common path skips the property call.
+            if record.label is not None:
                 window = self._accuracy
-                if window.add(record.timestamp, record.prediction_id, correct):
+                if window.add(record.timestamp, record.prediction_id, bool(record.correct)):
                     health_moved = tracker.set_accuracy(window.accuracy, len(window))
         if error_rate_moved and tracker.set_error_rate(self._history.error_rate):
             health_moved = True
