@@ -113,6 +113,27 @@ async def test_unknown_model_and_job_are_404(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/models/999/predictions"), 404, "model_not_found")
 
 
+async def test_ids_beyond_the_database_key_range_are_422_not_500(
+    client: httpx.AsyncClient,
+) -> None:
+    largest = 2**31 - 1
+    assert_error(await client.get(f"/api/training/{largest}"), 404, "job_not_found")
+    assert_error(await client.get(f"/api/models/{largest}"), 404, "model_not_found")
+    for path in (
+        "/api/training/{}",
+        "/api/models/{}",
+        "/api/models/{}/metrics/realtime",
+        "/api/models/{}/predictions",
+    ):
+        for bad in (largest + 1, 11162501855558907904, 0, -1):
+            assert_error(await client.get(path.format(bad)), 422, "invalid_request")
+    assert_error(
+        await client.post(f"/api/models/{2**40}/predict", json={"features": [1.0]}),
+        422,
+        "invalid_request",
+    )
+
+
 async def test_malformed_model_id_is_422(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/models/abc"), 422, "invalid_request")
 

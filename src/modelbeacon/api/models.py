@@ -7,7 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from modelbeacon.api.deps import ServicesDep
-from modelbeacon.api.schemas import Job, Model, PredictionHistory, TrainAccepted, TrainRequest
+from modelbeacon.api.schemas import (
+    Job,
+    JobId,
+    Model,
+    ModelId,
+    PredictionHistory,
+    TrainAccepted,
+    TrainRequest,
+)
 from modelbeacon.services.views import job_view, logged_prediction_view, model_view
 
 router = APIRouter(tags=["models"])
@@ -19,7 +27,7 @@ async def list_models(services: ServicesDep) -> list[dict[str, Any]]:
 
 
 @router.get("/models/{model_id}", response_model=Model)
-async def get_model(model_id: int, services: ServicesDep) -> dict[str, Any]:
+async def get_model(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
     return model_view(services.models.get(model_id))
 
 
@@ -30,18 +38,18 @@ async def train_model(body: TrainRequest, services: ServicesDep) -> dict[str, st
 
 
 @router.get("/training/{job_id}", response_model=Job)
-async def get_job(job_id: int, services: ServicesDep) -> dict[str, Any]:
+async def get_job(job_id: JobId, services: ServicesDep) -> dict[str, Any]:
     return job_view(await services.training.job(job_id))
 
 
 @router.post("/models/{model_id}/deploy")
-async def deploy_model(model_id: int, services: ServicesDep) -> dict[str, Any]:
+async def deploy_model(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
     return await services.deployment.deploy(model_id)
 
 
 @router.get("/models/{model_id}/predictions", response_model=PredictionHistory)
 async def prediction_history(
-    model_id: int,
+    model_id: ModelId,
     services: ServicesDep,
     limit: int = Query(100, ge=1, le=1000, description="how many, newest first"),
 ) -> dict[str, Any]:

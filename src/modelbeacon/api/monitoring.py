@@ -10,6 +10,7 @@ from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
     ActiveStatus,
     Health,
+    ModelId,
     RealtimeMetrics,
     SystemOverview,
 )
@@ -36,7 +37,7 @@ async def active_status(services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/models/{model_id}/metrics/realtime", response_model=RealtimeMetrics)
-async def realtime_metrics(model_id: int, services: ServicesDep) -> dict[str, Any]:
+async def realtime_metrics(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
     return services.monitoring.realtime(model_id)
 
 

@@ -12,6 +12,7 @@ from modelbeacon.api.schemas import (
     BatchPredictRequest,
     Feedback,
     FeedbackRequest,
+    ModelId,
     PredictBody,
     Prediction,
 )
@@ -33,7 +34,9 @@ async def _predict(
 
 
 @router.post("/models/{model_id}/predict", response_model=Prediction | BatchPrediction)
-async def predict_with(model_id: int, body: PredictBody, services: ServicesDep) -> dict[str, Any]:
+async def predict_with(
+    model_id: ModelId, body: PredictBody, services: ServicesDep
+) -> dict[str, Any]:
     """One prediction (`features`) or a batch (`instances`) from the given model."""
     return await _predict(model_id, body, services)
 

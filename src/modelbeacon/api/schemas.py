@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
+
+# Ids are the database's 32-bit integer keys: a larger number names nothing and is a 422
+# here instead of an overflow in the database driver.
+MAX_ID = 2**31 - 1
+ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description="a model id from GET /api/models")]
+JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="the job_id POST /api/models/train gave")]
 
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Features = list[FiniteFloat] | dict[str, FiniteFloat]
