@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import sys
+from fractions import Fraction
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelbeacon.metrics import FeatureReference
 from modelbeacon.metrics.drift import drift_score
@@ -37,3 +43,28 @@ def test_feature_reference_rejects_bad_statistics(
 ) -> None:
     with pytest.raises(ValueError):
         FeatureReference(means, stds)
+
+
+@settings(max_examples=300)
+@given(
+    rows=st.lists(
+        st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=2, max_size=2),
+        min_size=1,
+        max_size=20,
+    ),
+    stds=st.tuples(st.floats(min_value=0, max_value=1e6), st.floats(min_value=0, max_value=1e6)),
+)
+def test_drift_score_is_finite_over_the_whole_float_range(
+    rows: list[list[float]], stds: tuple[float, float]
+) -> None:
+    reference = FeatureReference(means=(0.0, 1.0), stds=stds)
+    score = drift_score([tuple(row) for row in rows], reference)
+
+    assert math.isfinite(score) and score >= 0
+    exact = [
+        abs(sum(Fraction(row[j]) for row in rows) / len(rows) - Fraction(reference.means[j]))
+        / Fraction(max(stds[j], 1e-12))
+        for j in range(2)
+    ]
+    capped = [min(term, Fraction(sys.float_info.max)) for term in exact]
+    assert score == pytest.approx(float(sum(capped) / 2), rel=1e-9)
