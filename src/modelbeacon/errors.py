@@ -13,6 +13,8 @@ scikit-learn) are translated at the adapter that calls the library, with ``raise
     │   ├── DatasetNotFoundError
     │   └── NoActiveModelError
     ├── InvalidInputError             422  the request is well-formed JSON but its values are wrong
+    │   └── UncomputableInputError    finite feature values the model cannot compute (they
+    │                                 overflow inside it, or its probabilities come out NaN)
     ├── PayloadTooLargeError          413  body or batch larger than the configured limit
     ├── ConflictError                 409  the request contradicts the current state
     │   ├── LabelConflictError        a different label was already recorded
@@ -64,6 +66,10 @@ class NoActiveModelError(NotFoundError):
 
 class InvalidInputError(ModelbeaconError):
     code = "invalid_input"
+
+
+class UncomputableInputError(InvalidInputError):
+    code = "uncomputable_input"
 
 
 class PayloadTooLargeError(ModelbeaconError):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
-from modelbeacon.errors import InvalidInputError
+from modelbeacon.errors import InvalidInputError, UncomputableInputError
 from modelbeacon.registry.datasets import load_dataset
-from modelbeacon.registry.predictor import Predictor, SklearnPredictor
-from modelbeacon.registry.training import TrainingSpec, train
+from modelbeacon.registry.predictor import (
+    NON_FINITE_OUTPUT,
+    Predictor,
+    Refusal,
+    SklearnPredictor,
+    non_finite_rows,
+    refused_rows,
+)
+from modelbeacon.registry.training import TrainingProgress, TrainingSpec, train
+
+
+def _ignore(_progress: TrainingProgress) -> None:
+    pass
 
 
 def _iris_predictor(loss: str = "log_loss") -> SklearnPredictor:
@@ -80,3 +91,73 @@ def test_predictor_refuses_what_is_not_a_fitted_classifier() -> None:
         SklearnPredictor(StandardScaler())
     with pytest.raises(ValueError, match="is not a fitted classifier"):
         SklearnPredictor(SGDClassifier())
+
+
+def _nan_logistic() -> SklearnPredictor:
+    """A binary logistic regression that answers NaN, silently, for a first feature >= 1.8e307:
+    its decision ``x . coef + intercept`` is then ``inf + -inf``."""
+    estimator = LogisticRegression().fit(np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1])
+    estimator.coef_ = np.array([[10.0, 0.0]])
+    estimator.intercept_ = np.array([-np.inf])
+    return SklearnPredictor(estimator)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "value"),
+    [("logistic_regression", 1.79e308), ("random_forest", 1e39), ("mlp", -1.79e308)],
+)
+def test_predictor_refuses_finite_values_that_overflow_inside_the_model(
+    algorithm: str, value: float
+) -> None:
+    params = {"n_estimators": 5} if algorithm == "random_forest" else {}
+    predictor = SklearnPredictor(train(TrainingSpec("iris", algorithm, params), _ignore).estimator)
+
+    # filterwarnings=error: numpy's overflow warning would fail the test if it escaped
+    with pytest.raises(UncomputableInputError, match="too large for the model"):
+        predictor.predict_proba(np.array([[value, 3.0, 1.4, 0.2]]))
+    with pytest.raises(UncomputableInputError):
+        predictor.predict(np.array([[value, 3.0, 1.4, 0.2]]))
+
+
+def test_refused_rows_names_each_refused_row_in_order() -> None:
+    predictor = _iris_predictor()
+    X = np.tile([5.1, 3.5, 1.4, 0.2], (40, 1))
+    X[[3, 17, 18, 39], 0] = 1.79e308
+
+    assert refused_rows(predictor, X[:3]) == []
+    assert [r.row for r in refused_rows(predictor, X)] == [3, 17, 18, 39]
+    assert [r.row for r in refused_rows(predictor, X, limit=2)] == [3, 17]
+    assert all("too large for the model" in r.reason for r in refused_rows(predictor, X))
+
+
+def test_refused_rows_halves_instead_of_trying_every_row() -> None:
+    calls: list[int] = []
+    inner = _iris_predictor()
+
+    class Counting:
+        n_features, classes, has_proba = inner.n_features, inner.classes, True
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            raise AssertionError("not called: the model has probabilities")
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            calls.append(len(X))
+            return inner.predict_proba(X)
+
+    X = np.tile([5.1, 3.5, 1.4, 0.2], (1000, 1))
+    X[700, 1] = -1.79e308
+
+    assert [r.row for r in refused_rows(Counting(), X)] == [700]
+    assert len(calls) <= 2 * 11  # two halves per level, log2(1000) < 10 levels below the batch
+
+
+def test_non_finite_probabilities_are_refused_rows_not_numbers() -> None:
+    predictor = _nan_logistic()
+    X = np.array([[0.5, 0.5], [1e308, 0.0], [0.2, 0.1]])
+
+    probabilities = predictor.predict_proba(X)  # the model itself answers NaN, silently
+
+    assert np.isnan(probabilities[1]).all() and np.isfinite(probabilities[[0, 2]]).all()
+    assert non_finite_rows(probabilities) == [Refusal(1, NON_FINITE_OUTPUT)]
+    assert non_finite_rows(probabilities[1:], offset=1) == [Refusal(1, NON_FINITE_OUTPUT)]
+    assert refused_rows(predictor, X) == [Refusal(1, NON_FINITE_OUTPUT)]

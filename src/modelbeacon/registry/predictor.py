@@ -8,11 +8,22 @@ time: run them off the event loop.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from modelbeacon.errors import InvalidInputError
+from modelbeacon.errors import InvalidInputError, UncomputableInputError
+
+#: A refused batch names at most this many of its refused rows (finding each costs model calls).
+MAX_NAMED_REFUSALS = 10
+
+NON_FINITE_OUTPUT = (
+    "its probabilities come out of the model as NaN or infinity: a feature value is beyond "
+    "what the model can compute with"
+)
 
 
 @runtime_checkable
@@ -23,8 +34,11 @@ class Predictor(Protocol):
     order. ``predict`` returns n_rows labels drawn from ``classes``; ``predict_proba`` returns
     an (n_rows, len(classes)) array whose columns follow ``classes``, and raises
     ``InvalidInputError`` when ``has_proba`` is false. Both raise ``InvalidInputError`` for an
-    array of the wrong shape or with a non-numeric or non-finite value. Implementations are
-    safe to call from several threads at once.
+    array of the wrong shape or with a non-numeric or non-finite value, and
+    ``UncomputableInputError`` when the runtime refuses finite values it cannot compute with
+    (they overflow inside the model). An implementation may instead return non-finite
+    probabilities for such rows: callers check (``refused_rows``). Implementations are safe to
+    call from several threads at once.
     """
 
     @property
@@ -81,7 +95,9 @@ class SklearnPredictor:
         return self._has_proba
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(self._estimator.predict(self._checked(X)))
+        X = self._checked(X)
+        with _refusals_translated():
+            return np.asarray(self._estimator.predict(X))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         if not self._has_proba:
@@ -89,7 +105,9 @@ class SklearnPredictor:
                 "this model does not produce probabilities",
                 details={"model": type(self._estimator).__name__},
             )
-        return np.asarray(self._estimator.predict_proba(self._checked(X)), dtype=np.float64)
+        X = self._checked(X)
+        with _refusals_translated():
+            return np.asarray(self._estimator.predict_proba(X), dtype=np.float64)
 
     def _checked(self, X: np.ndarray) -> np.ndarray:
         try:
@@ -107,3 +125,70 @@ class SklearnPredictor:
         if not np.isfinite(X).all():
             raise InvalidInputError("features must be finite numbers (no NaN or infinity)")
         return X
+
+
+@contextmanager
+def _refusals_translated() -> Iterator[None]:
+    """scikit-learn's refusal of values its own steps made non-finite, as UncomputableInputError.
+
+    The array was checked for shape and finiteness first, so a ``ValueError`` from the estimator
+    is scikit-learn's input validation refusing what an earlier step or cast produced: a scaler
+    dividing 1e308 by 0.4, a tree casting 1e39 to float32. numpy's overflow warnings for the same
+    values are silenced: the refusal (or a non-finite probability) says it once, to the caller.
+    """
+    with np.errstate(all="ignore"):
+        try:
+            yield
+        except ValueError as exc:
+            raise UncomputableInputError(
+                f"a feature value is too large for the model to compute with (scikit-learn: {exc})",
+                details={"reason": str(exc)},
+            ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One row of a batch the model cannot compute, and why, in words."""
+
+    row: int
+    reason: str
+
+
+def non_finite_rows(probabilities: np.ndarray, offset: int = 0) -> list[Refusal]:
+    """The rows (numbered from ``offset``) whose probabilities are not all finite."""
+    bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+    return [Refusal(offset + int(row), NON_FINITE_OUTPUT) for row in bad]
+
+
+def refused_rows(
+    predictor: Predictor, X: np.ndarray, limit: int = MAX_NAMED_REFUSALS
+) -> list[Refusal]:
+    """The first ``limit`` rows of ``X`` the predictor cannot compute, in row order.
+
+    A row is refused when, alone, the predictor raises ``UncomputableInputError`` for it or
+    returns probabilities that are not finite. Rows are independent, so the batch is halved
+    until each refused row stands alone: about ``2 * k * log2(n)`` calls for ``k`` refusals,
+    made only after a batch was refused. Other exceptions propagate.
+    """
+    found: list[Refusal] = []
+
+    def visit(start: int, stop: int) -> None:
+        if len(found) >= limit:
+            return
+        try:
+            if not predictor.has_proba:
+                predictor.predict(X[start:stop])
+                return
+            probabilities = predictor.predict_proba(X[start:stop])
+        except UncomputableInputError as exc:
+            if stop - start == 1:
+                found.append(Refusal(start, exc.message))
+                return
+            middle = (start + stop) // 2
+            visit(start, middle)
+            visit(middle, stop)
+            return
+        found.extend(non_finite_rows(probabilities, start)[: limit - len(found)])
+
+    visit(0, len(X))
+    return found

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from modelbeacon.clock import Clock
-from modelbeacon.errors import InvalidInputError, PayloadTooLargeError
+from modelbeacon.errors import InvalidInputError, PayloadTooLargeError, UncomputableInputError
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.registry import Predictor
+from modelbeacon.registry.predictor import Refusal, non_finite_rows, refused_rows
 from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
 from modelbeacon.storage.log_writer import LogWriter
@@ -73,17 +74,50 @@ def _vector(live: LiveModel, features: Features, index: int | None) -> tuple[flo
     return values
 
 
-def _call_model(predictor: Predictor, matrix: np.ndarray) -> _ModelOutput:
+def _call_model(predictor: Predictor, matrix: np.ndarray) -> _ModelOutput | list[Refusal]:
+    """The model's answer for every row, or the rows it cannot compute (then nothing else)."""
     started = time.perf_counter()
-    if predictor.has_proba:
-        proba = predictor.predict_proba(matrix)
-        latency_ms = (time.perf_counter() - started) * 1000.0
-        classes = predictor.classes
-        predictions = [classes[int(i)] for i in np.argmax(proba, axis=1)]
-        return _ModelOutput(predictions, proba.tolist(), latency_ms)
-    out = predictor.predict(matrix)
+    try:
+        if predictor.has_proba:
+            proba = predictor.predict_proba(matrix)
+        else:
+            out = predictor.predict(matrix)
+    except UncomputableInputError:
+        return _refusals(predictor, matrix)
     latency_ms = (time.perf_counter() - started) * 1000.0
-    return _ModelOutput([v.item() if hasattr(v, "item") else v for v in out], None, latency_ms)
+    if not predictor.has_proba:
+        return _ModelOutput([v.item() if hasattr(v, "item") else v for v in out], None, latency_ms)
+    if refusals := non_finite_rows(proba):
+        return refusals
+    classes = predictor.classes
+    predictions = [classes[int(i)] for i in np.argmax(proba, axis=1)]
+    return _ModelOutput(predictions, proba.tolist(), latency_ms)
+
+
+def _refusals(predictor: Predictor, matrix: np.ndarray) -> list[Refusal]:
+    refusals = refused_rows(predictor, matrix)
+    if not refusals:
+        # the batch was refused but no part of it is: the model's rows are not independent
+        raise RuntimeError(f"{type(predictor).__name__} refused a batch but none of its rows")
+    return refusals
+
+
+def _refusal_error(refusals: list[Refusal], batch: bool) -> UncomputableInputError:
+    first = refusals[0]
+    if not batch:
+        return UncomputableInputError(
+            f"the model cannot compute these features: {first.reason}",
+            details={"reason": first.reason},
+        )
+    more = f" (and {len(refusals) - 1} more instances)" if len(refusals) > 1 else ""
+    return UncomputableInputError(
+        f"instance {first.row} cannot be computed by the model: {first.reason}{more}",
+        details={
+            "instance": first.row,
+            "reason": first.reason,
+            "instances": [{"instance": r.row, "reason": r.reason} for r in refusals],
+        },
+    )
 
 
 class PredictionService:
@@ -118,7 +152,9 @@ class PredictionService:
     ) -> list[PredictionRecord]:
         """Predict every instance in one model call; all are validated before any is logged.
 
-        ``batch`` only shapes error details (which instance was wrong).
+        Raises ``UncomputableInputError`` (and records nothing) when the model cannot compute
+        some instance: it refuses the values, or its probabilities are not finite. ``batch``
+        only shapes error details (which instance was wrong).
         """
         if not instances:
             raise InvalidInputError("instances must hold at least one feature vector")
@@ -143,6 +179,9 @@ class PredictionService:
         except Exception as exc:
             self._record_failure(live, timestamp, len(vectors), exc)
             raise
+        if isinstance(output, list):
+            # refused like any other bad input: nothing recorded, nothing logged
+            raise _refusal_error(output, batch)
         return self._record_success(live, timestamp, vectors, output, checked)
 
     async def history(self, model_id: int, limit: int) -> list[PredictionRecord]:
