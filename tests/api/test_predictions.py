@@ -228,3 +228,26 @@ async def test_predictions_of_an_inactive_model_still_serve(client: httpx.AsyncC
     assert response.json()["model_id"] == old["id"]
     assert (await client.get(f"/api/models/{old['id']}")).json()["status"] == "inactive"
     assert (await train(client, name="old"))["version"] == 2
+
+
+async def test_predict_refuses_finite_values_that_overflow_inside_the_model(
+    client: httpx.AsyncClient,
+) -> None:
+    model = await deployed_model(client)
+
+    single = await client.post(
+        "/api/predict", json={"features": [1.79e308, 1.79e308, -1.79e308, 1e308]}
+    )
+    batch = await client.post(
+        "/api/predict", json={"instances": [[1, 2, 3, 4], [1e308, 1e308, 1e308, 1e308]]}
+    )
+
+    error = assert_error(single, 422, "uncomputable_input")
+    assert "too large for the model" in error["message"]
+    error = assert_error(batch, 422, "uncomputable_input")
+    assert error["message"].startswith("instance 1 cannot be computed by the model")
+    assert [entry["instance"] for entry in error["details"]["instances"]] == [1]
+    assert await _history(client, model["id"]) == []
+    metrics = (await client.get(f"/api/models/{model['id']}/metrics/realtime")).json()
+    assert metrics["total_predictions"] == 0
+    assert metrics["error_rate"] is None  # a refused input is not a failure of the model
