@@ -8,8 +8,7 @@ time: run them off the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -95,9 +94,7 @@ class SklearnPredictor:
         return self._has_proba
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        X = self._checked(X)
-        with _refusals_translated():
-            return np.asarray(self._estimator.predict(X))
+        return self._run(self._estimator.predict, X, None)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         if not self._has_proba:
@@ -105,9 +102,28 @@ class SklearnPredictor:
                 "this model does not produce probabilities",
                 details={"model": type(self._estimator).__name__},
             )
+        return self._run(self._estimator.predict_proba, X, np.float64)
+
+    def _run(self, method: Callable[[np.ndarray], Any], X: np.ndarray, dtype: Any) -> np.ndarray:
+        """``method(X)`` on the checked array, scikit-learn's refusal of values its own steps
+        made non-finite translated to ``UncomputableInputError``.
+
+        The array is checked for shape and finiteness first, so a ``ValueError`` from the
+        estimator is scikit-learn's input validation refusing what an earlier step or cast
+        produced: a scaler dividing 1e308 by 0.4, a tree casting 1e39 to float32. numpy's
+        overflow warnings for the same values are silenced: the refusal (or a non-finite
+        probability, which callers check) says it once, to the caller.
+        """
         X = self._checked(X)
-        with _refusals_translated():
-            return np.asarray(self._estimator.predict_proba(X), dtype=np.float64)
+        with np.errstate(all="ignore"):
+            try:
+                return np.asarray(method(X), dtype=dtype)
+            except ValueError as exc:
+                raise UncomputableInputError(
+                    f"a feature value is too large for the model to compute with "
+                    f"(scikit-learn: {exc})",
+                    details={"reason": str(exc)},
+                ) from exc
 
     def _checked(self, X: np.ndarray) -> np.ndarray:
         try:
@@ -127,25 +143,6 @@ class SklearnPredictor:
         return X
 
 
-@contextmanager
-def _refusals_translated() -> Iterator[None]:
-    """scikit-learn's refusal of values its own steps made non-finite, as UncomputableInputError.
-
-    The array was checked for shape and finiteness first, so a ``ValueError`` from the estimator
-    is scikit-learn's input validation refusing what an earlier step or cast produced: a scaler
-    dividing 1e308 by 0.4, a tree casting 1e39 to float32. numpy's overflow warnings for the same
-    values are silenced: the refusal (or a non-finite probability) says it once, to the caller.
-    """
-    with np.errstate(all="ignore"):
-        try:
-            yield
-        except ValueError as exc:
-            raise UncomputableInputError(
-                f"a feature value is too large for the model to compute with (scikit-learn: {exc})",
-                details={"reason": str(exc)},
-            ) from exc
-
-
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """One row of a batch the model cannot compute, and why, in words."""
@@ -156,7 +153,10 @@ class Refusal:
 
 def non_finite_rows(probabilities: np.ndarray, offset: int = 0) -> list[Refusal]:
     """The rows (numbered from ``offset``) whose probabilities are not all finite."""
-    bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+    finite = np.isfinite(probabilities)
+    if finite.all():  # the common case, checked in one pass
+        return []
+    bad = np.flatnonzero(~finite.all(axis=1))
     return [Refusal(offset + int(row), NON_FINITE_OUTPUT) for row in bad]
 
 
