@@ -10,6 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from modelbeacon.errors import InvalidInputError, UncomputableInputError
 from modelbeacon.registry.datasets import load_dataset
 from modelbeacon.registry.predictor import (
+    NAN_DECISION,
     NON_FINITE_OUTPUT,
     Predictor,
     Refusal,
@@ -161,3 +162,19 @@ def test_non_finite_probabilities_are_refused_rows_not_numbers() -> None:
     assert non_finite_rows(probabilities) == [Refusal(1, NON_FINITE_OUTPUT)]
     assert non_finite_rows(probabilities[1:], offset=1) == [Refusal(1, NON_FINITE_OUTPUT)]
     assert refused_rows(predictor, X) == [Refusal(1, NON_FINITE_OUTPUT)]
+
+
+def test_a_label_decided_from_nan_is_refused_not_served() -> None:
+    estimator = SGDClassifier(loss="hinge").fit(np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1])
+    estimator.coef_ = np.array([[10.0, 0.0]])
+    estimator.intercept_ = np.array([-np.inf])  # decision for x >= 1.8e307: inf + -inf
+    predictor = SklearnPredictor(estimator)
+    X = np.array([[0.5, 0.5], [1e308, 0.0], [0.2, 0.1]])
+
+    assert predictor.has_proba is False
+    with np.errstate(all="ignore"):
+        assert estimator.predict(X[1:2]).shape == (1,)  # scikit-learn answers a label anyway
+    with pytest.raises(UncomputableInputError, match="decision for it comes out as NaN"):
+        predictor.predict(X)
+    assert predictor.predict(X[[0, 2]]).shape == (2,)
+    assert refused_rows(predictor, X) == [Refusal(1, NAN_DECISION)]

@@ -23,6 +23,10 @@ NON_FINITE_OUTPUT = (
     "its probabilities come out of the model as NaN or infinity: a feature value is beyond "
     "what the model can compute with"
 )
+NAN_DECISION = (
+    "the model's decision for it comes out as NaN: a feature value is beyond what the model "
+    "can compute with"
+)
 
 
 @runtime_checkable
@@ -35,7 +39,8 @@ class Predictor(Protocol):
     ``InvalidInputError`` when ``has_proba`` is false. Both raise ``InvalidInputError`` for an
     array of the wrong shape or with a non-numeric or non-finite value, and
     ``UncomputableInputError`` when the runtime refuses finite values it cannot compute with
-    (they overflow inside the model). An implementation may instead return non-finite
+    (they overflow inside the model, or a model without probabilities decides NaN for them:
+    raised for the whole array). ``predict_proba`` may instead return non-finite
     probabilities for such rows: callers check (``refused_rows``). Implementations are safe to
     call from several threads at once.
     """
@@ -75,6 +80,11 @@ class SklearnPredictor:
         self._classes: tuple[Any, ...] = tuple(np.asarray(classes).tolist())
         # Pipelines and SGD expose predict_proba only when their final step/loss supports it
         self._has_proba = hasattr(estimator, "predict_proba")
+        # Without probabilities to check, a label argmax'ed from a NaN decision (SGD with the
+        # hinge loss) would be served as if it meant something; its decision is checked instead
+        self._decision: Callable[[np.ndarray], Any] | None = (
+            None if self._has_proba else getattr(estimator, "decision_function", None)
+        )
 
     @property
     def estimator(self) -> Any:
@@ -94,7 +104,11 @@ class SklearnPredictor:
         return self._has_proba
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self._run(self._estimator.predict, X, None)
+        labels = self._run(self._estimator.predict, X, None)
+        # an infinite decision still has a sign, so a meaning; NaN has neither
+        if self._decision is not None and np.isnan(self._run(self._decision, X, None)).any():
+            raise UncomputableInputError(NAN_DECISION)
+        return labels
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         if not self._has_proba:
