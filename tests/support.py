@@ -63,6 +63,37 @@ async def train(
     return (await client.get(f"/api/models/{accepted['model_id']}")).json()
 
 
+def train_on_server(
+    url: str,
+    name: str = "iris-lr",
+    dataset: str = "iris",
+    algorithm: str = "logistic_regression",
+    params: dict[str, Any] | None = None,
+    *,
+    deploy: bool = False,
+    timeout: float = 120.0,
+) -> dict[str, Any]:
+    """``train`` for a server in another process (sync): train to completion, deploy it if
+    asked, and return the model as GET /api/models/{id} shows it."""
+    with httpx.Client(base_url=url, timeout=30) as http:
+        body = {"name": name, "dataset": dataset, "algorithm": algorithm, "params": params or {}}
+        response = http.post("/api/models/train", json=body)
+        assert response.status_code == 202, response.text
+        accepted = response.json()
+        deadline = time.monotonic() + timeout
+        while (job := http.get(f"/api/training/{accepted['job_id']}").json())["state"] in (
+            "queued",
+            "running",
+        ):
+            assert time.monotonic() < deadline, f"training did not finish within {timeout}s"
+            time.sleep(0.1)
+        assert job["state"] == "completed", job
+        if deploy:
+            deployed = http.post(f"/api/models/{accepted['model_id']}/deploy")
+            assert deployed.status_code == 200, deployed.text
+        return http.get(f"/api/models/{accepted['model_id']}").json()  # type: ignore[no-any-return]
+
+
 async def deployed_model(client: httpx.AsyncClient, name: str = "iris-lr") -> dict[str, Any]:
     model = await train(client, name=name)
     response = await client.post(f"/api/models/{model['id']}/deploy")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import IRIS_ROWS
+from tests.support import IRIS_ROWS, train_on_server
 
 pytestmark = pytest.mark.slow
 
@@ -36,16 +36,7 @@ def _live_numbers(url: str, model_id: str) -> dict[str, Any]:
 
 def test_serve_keeps_every_live_number_across_a_restart(start_server: Any) -> None:
     server = start_server()
-    job = httpx.post(
-        f"{server.url}/api/models/train",
-        json={"name": "iris-lr", "dataset": "iris", "algorithm": "logistic_regression"},
-    ).json()
-    deadline = time.monotonic() + 120
-    while httpx.get(f"{server.url}/api/training/{job['job_id']}").json()["state"] != "completed":
-        assert time.monotonic() < deadline, "training did not finish"
-        time.sleep(0.2)
-    model_id = job["model_id"]
-    assert httpx.post(f"{server.url}/api/models/{model_id}/deploy").status_code == 200
+    model_id = train_on_server(server.url, deploy=True)["id"]
 
     rng = random.Random(3)
     with httpx.Client(base_url=server.url) as client:

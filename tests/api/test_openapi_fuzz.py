@@ -6,11 +6,9 @@ the model (the 500 of issue 14 came from inside it, for finite but huge feature 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from tests.support import ServerProcess, running_server
+from tests.support import ServerProcess, running_server, train_on_server
 
 pytestmark = pytest.mark.slow
 
@@ -38,18 +36,7 @@ N_FEATURES = 4
 @pytest.fixture(scope="module")
 def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     with running_server(tmp_path_factory.mktemp("fuzz")) as server:
-        accepted = httpx.post(
-            f"{server.url}/api/models/train",
-            json={"name": "iris-lr", "dataset": "iris", "algorithm": "logistic_regression"},
-        ).json()
-        for _ in range(600):
-            job = httpx.get(f"{server.url}/api/training/{accepted['job_id']}").json()
-            if job["state"] in ("completed", "failed"):
-                break
-            time.sleep(0.1)
-        assert job["state"] == "completed", job
-        deployed = httpx.post(f"{server.url}/api/models/{accepted['model_id']}/deploy")
-        assert deployed.status_code == 200, deployed.text
+        train_on_server(server.url, deploy=True)
         yield server
 
 

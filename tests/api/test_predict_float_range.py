@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.support import ServerProcess, assert_error, running_server
+from tests.support import ServerProcess, assert_error, running_server, train_on_server
 
 pytestmark = pytest.mark.slow
 
@@ -59,21 +58,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def models(server: ServerProcess) -> dict[str, dict[str, Any]]:
-    trained = {}
-    with httpx.Client(base_url=server.url, timeout=30) as http:
-        for name, (dataset, algorithm, params) in MODELS.items():
-            body = {"name": name, "dataset": dataset, "algorithm": algorithm, "params": params}
-            accepted = http.post("/api/models/train", json=body).json()
-            deadline = time.monotonic() + 120
-            while (job := http.get(f"/api/training/{accepted['job_id']}").json())["state"] in (
-                "queued",
-                "running",
-            ):
-                assert time.monotonic() < deadline, job
-                time.sleep(0.1)
-            assert job["state"] == "completed", job
-            trained[name] = http.get(f"/api/models/{accepted['model_id']}").json()
-    return trained
+    return {
+        name: train_on_server(server.url, name, dataset, algorithm, params)
+        for name, (dataset, algorithm, params) in MODELS.items()
+    }
 
 
 class Probe:

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.support import IRIS_ROWS, ServerProcess, server_environment
+from tests.support import IRIS_ROWS, ServerProcess, server_environment, train_on_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,19 +32,6 @@ def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProcess
     process = ServerProcess(server_env, tmp_path, tmp_path / "server.log")
     yield process
     process.stop(signal.SIGKILL)
-
-
-def _train_and_deploy(url: str) -> str:
-    job = httpx.post(
-        f"{url}/api/models/train",
-        json={"name": "iris-lr", "dataset": "iris", "algorithm": "logistic_regression"},
-    ).json()
-    deadline = time.monotonic() + 120
-    while httpx.get(f"{url}/api/training/{job['job_id']}").json()["state"] != "completed":
-        assert time.monotonic() < deadline, "training did not finish"
-        time.sleep(0.2)
-    assert httpx.post(f"{url}/api/models/{job['model_id']}/deploy").status_code == 200
-    return str(job["model_id"])
 
 
 def _predict(url: str, count: int, *, wrong: bool) -> None:
@@ -73,7 +60,7 @@ async def test_page_numbers_equal_the_rest_numbers(page: Page, server: ServerPro
     await expect(page.get_by_test_id("connection-indicator")).to_have_attribute(
         "data-state", "open"
     )
-    model_id = _train_and_deploy(server.url)
+    model_id = train_on_server(server.url, deploy=True)["id"]
     await expect(page.get_by_test_id("training-stage")).to_have_attribute("data-value", "ready")
     await expect(page.get_by_test_id("model-name")).to_have_text("iris-lr")
     _predict(server.url, 60, wrong=False)
@@ -92,7 +79,7 @@ async def test_page_numbers_equal_the_rest_numbers(page: Page, server: ServerPro
 async def test_accuracy_below_80_turns_the_badge_degraded_without_a_reload(
     page: Page, server: ServerProcess
 ) -> None:
-    model_id = _train_and_deploy(server.url)
+    model_id = train_on_server(server.url, deploy=True)["id"]
     _predict(server.url, 30, wrong=False)
     await page.goto(server.url)
     await page.evaluate("window.__noReload = true")
@@ -116,7 +103,7 @@ async def test_accuracy_below_80_turns_the_badge_degraded_without_a_reload(
 async def test_losing_the_server_shows_a_notice_that_clears_on_recovery(
     page: Page, server: ServerProcess, server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    _train_and_deploy(server.url)
+    train_on_server(server.url, deploy=True)
     await page.goto(server.url)
     notice = page.get_by_test_id("connection-notice")
     await expect(page.get_by_test_id("connection-indicator")).to_have_attribute(
