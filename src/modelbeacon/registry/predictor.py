@@ -104,9 +104,10 @@ class SklearnPredictor:
         return self._has_proba
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        labels = self._run(self._estimator.predict, X, None)
+        X = self._checked(X)
+        labels = self._computed(self._estimator.predict, X, None)
         # an infinite decision still has a sign, so a meaning; NaN has neither
-        if self._decision is not None and np.isnan(self._run(self._decision, X, None)).any():
+        if self._decision is not None and np.isnan(self._computed(self._decision, X, None)).any():
             raise UncomputableInputError(NAN_DECISION)
         return labels
 
@@ -116,27 +117,27 @@ class SklearnPredictor:
                 "this model does not produce probabilities",
                 details={"model": type(self._estimator).__name__},
             )
-        return self._run(self._estimator.predict_proba, X, np.float64)
+        return self._computed(self._estimator.predict_proba, self._checked(X), np.float64)
 
-    def _run(self, method: Callable[[np.ndarray], Any], X: np.ndarray, dtype: Any) -> np.ndarray:
-        """``method(X)`` on the checked array, scikit-learn's refusal of values its own steps
-        made non-finite translated to ``UncomputableInputError``.
+    def _computed(
+        self, method: Callable[[np.ndarray], Any], X: np.ndarray, dtype: Any
+    ) -> np.ndarray:
+        """``method(X)`` for an array ``_checked`` already passed, scikit-learn's refusal of
+        values its own steps made non-finite translated to ``UncomputableInputError``.
 
-        The array is checked for shape and finiteness first, so a ``ValueError`` from the
-        estimator is scikit-learn's input validation refusing what an earlier step or cast
-        produced: a scaler dividing 1e308 by 0.4, a tree casting 1e39 to float32. numpy's
-        overflow warnings for the same values are silenced: the refusal (or a non-finite
-        probability, which callers check) says it once, to the caller.
+        The array's shape and finiteness were checked, so a ``ValueError`` from the estimator
+        is scikit-learn's input validation refusing what an earlier step or cast produced: a
+        scaler dividing 1e308 by 0.4, a tree casting 1e39 to float32. numpy's overflow
+        warnings for the same values are silenced: the refusal (or a non-finite probability,
+        which callers check) says it once, to the caller.
         """
-        X = self._checked(X)
         with np.errstate(all="ignore"):
             try:
                 return np.asarray(method(X), dtype=dtype)
             except ValueError as exc:
                 raise UncomputableInputError(
                     f"a feature value is too large for the model to compute with "
-                    f"(scikit-learn: {exc})",
-                    details={"reason": str(exc)},
+                    f"(scikit-learn: {exc})"
                 ) from exc
 
     def _checked(self, X: np.ndarray) -> np.ndarray:
