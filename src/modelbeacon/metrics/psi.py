@@ -1,0 +1,260 @@
+"""Feature drift by the population stability index of each feature against the training split.
+
+Definitions (DESIGN.md section 3): over the last 1000 predictions (none below 100), for each
+feature, PSI = sum over bins of ``(p_cur - p_ref) * ln(p_cur / p_ref)``, each proportion floored
+at 1e-4. Numeric bins have edges at the training split's deciles (unique; outer bins open; a
+value equal to an edge goes to the bin on its right); categorical bins are the training
+categories plus one "other" for everything else. Level: ``none`` below 0.1, ``moderate`` below
+0.2, else ``significant`` (Siddiqi, *Credit Risk Scorecards*, 2006, the usual PSI reading).
+
+``DriftWindow`` keeps bin counts incrementally: O(features) per prediction, and the PSI of every
+feature costs O(bins) per feature when asked for, never a pass over the predictions.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DriftLevel = Literal["none", "moderate", "significant"]
+
+#: Fewer predictions than this in the window give no drift (``null``).
+MIN_DRIFT_PREDICTIONS = 100
+#: How many recent predictions drift is measured over.
+DRIFT_WINDOW = 1000
+PROPORTION_FLOOR = 1e-4
+MODERATE_PSI = 0.1
+SIGNIFICANT_PSI = 0.2
+
+
+def psi(current: Sequence[float], reference: Sequence[float]) -> float:
+    """PSI of ``current`` bin proportions against ``reference`` (same length), floored."""
+    total = 0.0
+    for p_cur, p_ref in zip(current, reference, strict=True):
+        p_cur = max(p_cur, PROPORTION_FLOOR)
+        p_ref = max(p_ref, PROPORTION_FLOOR)
+        total += (p_cur - p_ref) * math.log(p_cur / p_ref)
+    return total
+
+
+def drift_level(value: float) -> DriftLevel:
+    """``none`` < 0.1 <= ``moderate`` < 0.2 <= ``significant``."""
+    if value < MODERATE_PSI:
+        return "none"
+    if value < SIGNIFICANT_PSI:
+        return "moderate"
+    return "significant"
+
+
+def _check_proportions(name: str, proportions: Sequence[float], bins: int) -> None:
+    if len(proportions) != bins:
+        raise ValueError(f"feature {name!r}: {bins} bins need {bins} proportions")
+    if not all(math.isfinite(p) and 0.0 <= p <= 1.0 for p in proportions):
+        raise ValueError(f"feature {name!r}: proportions must be numbers in [0, 1]")
+    if abs(math.fsum(proportions) - 1.0) > 1e-6:
+        raise ValueError(f"feature {name!r}: proportions must sum to 1")
+
+
+@dataclass(frozen=True, slots=True)
+class NumericReference:
+    """A numeric feature's decile ``edges`` (ascending, unique) and its ``len(edges) + 1`` bin
+    proportions on the training split."""
+
+    name: str
+    edges: tuple[float, ...]
+    proportions: tuple[float, ...]
+    kind: Literal["numeric"] = "numeric"
+
+    def __post_init__(self) -> None:
+        if not all(math.isfinite(edge) for edge in self.edges):
+            raise ValueError(f"feature {self.name!r}: edges must be finite")
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ValueError(f"feature {self.name!r}: edges must be strictly ascending")
+        _check_proportions(self.name, self.proportions, len(self.edges) + 1)
+
+    def bin_of(self, value: Any) -> int:
+        """The bin of ``value``: one right of every edge it is at or above."""
+        return bisect_right(self.edges, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "edges": list(self.edges),
+            "proportions": list(self.proportions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CategoricalReference:
+    """A categorical feature's ``categories`` and the ``len(categories) + 1`` proportions of
+    them and of "other" (any value not listed, missing included) on the training split."""
+
+    name: str
+    categories: tuple[Any, ...]
+    proportions: tuple[float, ...]
+    kind: Literal["categorical"] = "categorical"
+    _index: dict[Any, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(set(self.categories)) != len(self.categories):
+            raise ValueError(f"feature {self.name!r}: categories must be unique")
+        _check_proportions(self.name, self.proportions, len(self.categories) + 1)
+        object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.categories)})
+
+    def bin_of(self, value: Any) -> int:
+        """The category's bin, or the last ("other") bin."""
+        return self._index.get(value, len(self.categories))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "categories": list(self.categories),
+            "proportions": list(self.proportions),
+        }
+
+
+FeatureReference = NumericReference | CategoricalReference
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReference:
+    """The training split's bins of every feature, in feature order
+    (GET /api/models/{id}/reference)."""
+
+    features: tuple[FeatureReference, ...]
+
+    def __post_init__(self) -> None:
+        if not self.features:
+            raise ValueError("a drift reference needs at least one feature")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.features)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"features": [feature.as_dict() for feature in self.features]}
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> DriftReference:
+        """Inverse of ``as_dict``; ``ValueError``/``KeyError``/``TypeError`` if malformed."""
+        features: list[FeatureReference] = []
+        for item in stored["features"]:
+            proportions = tuple(float(p) for p in item["proportions"])
+            if item["kind"] == "numeric":
+                edges = tuple(float(e) for e in item["edges"])
+                features.append(NumericReference(str(item["name"]), edges, proportions))
+            elif item["kind"] == "categorical":
+                categories = tuple(item["categories"])
+                features.append(CategoricalReference(str(item["name"]), categories, proportions))
+            else:
+                raise ValueError(f"unknown feature kind {item['kind']!r}")
+        return cls(tuple(features))
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureDrift:
+    name: str
+    kind: str
+    psi: float
+    level: DriftLevel
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "psi": self.psi, "level": self.level}
+
+
+@dataclass(frozen=True, slots=True)
+class DriftSummary:
+    """``drift: {score, features: [{name, kind, psi, level}]}``; score = the largest PSI."""
+
+    score: float
+    features: tuple[FeatureDrift, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "features": [f.as_dict() for f in self.features]}
+
+
+class DriftWindow:
+    """Bin counts of the last ``size`` predictions' features, and of the newest half of them.
+
+    ``add`` bins one feature vector (O(features), a bisect over ~10 edges each) and moves the
+    counts of what leaves the window or its newest half; ``summary`` turns the counts into PSI
+    per feature. Vectors of another width than the reference are ignored (they cannot be
+    compared feature by feature).
+    """
+
+    __slots__ = ("_bins", "_counts", "_newer_counts", "_reference", "half", "size")
+
+    def __init__(self, reference: DriftReference, size: int = DRIFT_WINDOW) -> None:
+        if size < 2:
+            raise ValueError("drift window size must be >= 2")
+        self._reference = reference
+        self.size = size
+        self.half = size // 2
+        self._bins: deque[tuple[int, ...]] = deque()
+        self._counts = [[0] * len(f.proportions) for f in reference.features]
+        self._newer_counts = [[0] * len(f.proportions) for f in reference.features]
+
+    def __len__(self) -> int:
+        return len(self._bins)
+
+    @property
+    def reference(self) -> DriftReference:
+        return self._reference
+
+    def add(self, features: Sequence[Any]) -> None:
+        reference = self._reference.features
+        if len(features) != len(reference):
+            return
+        bins = tuple(
+            feature.bin_of(value) for feature, value in zip(reference, features, strict=True)
+        )
+        ring, counts, newer = self._bins, self._counts, self._newer_counts
+        ring.append(bins)
+        for j, b in enumerate(bins):
+            counts[j][b] += 1
+            newer[j][b] += 1
+        if len(ring) > self.half:
+            # the vector that just left the newest half
+            for j, b in enumerate(ring[-self.half - 1]):
+                newer[j][b] -= 1
+        if len(ring) > self.size:
+            for j, b in enumerate(ring.popleft()):
+                counts[j][b] -= 1
+
+    def summary(self) -> DriftSummary | None:
+        """PSI of every feature over the window; ``None`` below ``MIN_DRIFT_PREDICTIONS``."""
+        n = len(self._bins)
+        if n < MIN_DRIFT_PREDICTIONS:
+            return None
+        return self._summary(self._counts, n)
+
+    def halves(self) -> tuple[float, float] | None:
+        """The drift score of the older and of the newer half; ``None`` unless both halves
+        hold ``MIN_DRIFT_PREDICTIONS // 2``."""
+        n = len(self._bins)
+        n_newer = min(n, self.half)
+        n_older = n - n_newer
+        least = MIN_DRIFT_PREDICTIONS // 2
+        if n_newer < least or n_older < least:
+            return None
+        older = [
+            [all_ - new for all_, new in zip(c, nc, strict=True)]
+            for c, nc in zip(self._counts, self._newer_counts, strict=True)
+        ]
+        return (
+            self._summary(older, n_older).score,
+            self._summary(self._newer_counts, n_newer).score,
+        )
+
+    def _summary(self, counts: list[list[int]], n: int) -> DriftSummary:
+        drifts = []
+        for feature, feature_counts in zip(self._reference.features, counts, strict=True):
+            value = psi([c / n for c in feature_counts], feature.proportions)
+            drifts.append(FeatureDrift(feature.name, feature.kind, value, drift_level(value)))
+        return DriftSummary(max(d.psi for d in drifts), tuple(drifts))
