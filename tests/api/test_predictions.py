@@ -256,23 +256,27 @@ async def test_predict_refuses_finite_values_that_overflow_inside_the_model(
 async def test_live_numbers_stay_finite_after_huge_inputs_the_model_computes(
     client: httpx.AsyncClient,
 ) -> None:
-    # digits' first pixel is blank in training (std 0): 1e297 there scored drift infinity,
-    # which the REST response sent as null and the WebSocket could not encode. Rows of
-    # +-1.8e308 that breast_cancer's scaler keeps finite made the drift's sum overflow (503).
+    # digits' first pixel is blank in training (std 0): 1e297 there once scored drift
+    # infinity, which the REST response sent as null and the WebSocket could not encode. Rows
+    # of +-1.8e308 that breast_cancer's scaler keeps finite made a drift sum overflow (503).
+    # PSI bins them: the outer bin of each shifted feature, a bounded PSI.
     digits = await train(client, name="digits-lr", dataset="digits")
     cancer = await train(client, name="cancer-sgd", dataset="breast_cancer", algorithm="sgd")
     blank_pixel = [1e297] + [0.0] * 63
     huge_sizes = [1.79e308, 1.79e308, -1.79e308, 1e308] + [1.0] * 26
 
     for model, row in ((digits, blank_pixel), (cancer, huge_sizes)):
-        for _ in range(12):
-            response = await client.post(
-                f"/api/models/{model['id']}/predict", json={"features": row}
-            )
-            assert response.status_code == 200, response.text
+        response = await client.post(
+            f"/api/models/{model['id']}/predict", json={"instances": [row] * 100}
+        )
+        assert response.status_code == 200, response.text
         metrics = await client.get(f"/api/models/{model['id']}/metrics/realtime")
 
         assert metrics.status_code == 200, metrics.text
         body = metrics.json()
         assert body["stale"] is False
-        assert isinstance(body["drift_score"], float) and body["drift_score"] > 1e300
+        # PSI is at most 2 * ln(1e4) (all the mass moved to a bin that had none)
+        assert isinstance(body["drift_score"], float) and 0.2 < body["drift_score"] < 18.5
+        first = body["drift"]["features"][0]
+        # the blank pixel is >= its only edge (0) in training too; the huge size is not
+        assert first["level"] == ("none" if model is digits else "significant")

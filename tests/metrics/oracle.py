@@ -12,14 +12,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from modelbeacon.metrics import (
-    FeatureReference,
+    Calibration,
+    DriftReference,
     HealthPolicy,
-    LabelledOutcome,
     LatencyPercentiles,
     MetricsSnapshot,
     ModelMonitor,
     PredictionRecord,
 )
+from modelbeacon.metrics.interval import AccuracyInterval
+from modelbeacon.metrics.labels import Confusion, LabelDelay
+from modelbeacon.metrics.psi import DriftSummary, FeatureDrift
 
 SEVERITY = {"unknown": 0, "healthy": 1, "warning": 2, "critical": 3}
 
@@ -29,7 +32,7 @@ class Sizes:
     history: int = 1000
     accuracy: int = 100
     estimate: int = 100
-    drift: int = 100
+    drift: int = 1000
 
     def kwargs(self) -> dict[str, int]:
         return {
@@ -40,17 +43,67 @@ class Sizes:
         }
 
 
-def oracle_health(
-    policy: HealthPolicy, accuracy: float | None, n: int, p95: float | None, err: float | None
-) -> str:
-    if accuracy is None or n < policy.min_labelled:
-        acc = "unknown"
-    elif accuracy < policy.accuracy_critical:
-        acc = "critical"
-    elif accuracy < policy.accuracy_warning:
-        acc = "warning"
-    else:
-        acc = "healthy"
+# The judgement's CUSUMs as its docstring tables them: (p0, p1, limit) as offsets from the
+# lines, in the order drop to warning, drop to critical, rise to healthy, rise from critical.
+def cusum_table(w: float, c: float) -> list[tuple[float, float, float]]:
+    return [(w + 0.03, w - 0.03, 6.0), (w + 0.03, c - 0.05, 8.0),
+            (w - 0.03, w + 0.03, 5.0), (c - 0.03, c + 0.03, 6.5)]  # fmt: skip
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    z = 1.959963984540054
+    p = k / n
+    center = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    low = 0.0 if k == 0 else max(0.0, center - half)
+    high = 1.0 if k == n else min(1.0, center + half)
+    return low, high
+
+
+def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -> str:
+    """The accuracy part after replaying ``stream``: each accepted label's correctness and the
+    window's (hits, n) after it."""
+    w, c = policy.accuracy_warning, policy.accuracy_critical
+    table = cusum_table(w, c)
+    sums = [0.0] * 4
+    part = "unknown"
+    for correct, k, n in stream:
+        for i, (p0, p1, _) in enumerate(table):
+            p0, p1 = min(max(p0, 0.005), 0.995), min(max(p1, 0.005), 0.995)
+            step = math.log(p1 / p0) if correct else math.log((1 - p1) / (1 - p0))
+            sums[i] = max(0.0, sums[i] + step)
+        if n == 0 or n < policy.min_labelled:
+            new = "unknown"
+        else:
+            low, high = wilson(k, n)
+            acc = k / n
+            alarm = [sums[i] > table[i][2] for i in range(4)]
+            if high < c:
+                new = "critical"
+            elif low >= w:
+                new = "healthy"
+            elif part == "unknown":
+                new = "healthy" if acc >= w else "warning" if acc >= c else "critical"
+            elif part != "critical" and alarm[1] and acc < c:
+                new = "critical"
+            elif part == "healthy" and alarm[0] and acc < w:
+                new = "warning"
+            elif part == "warning" and alarm[2] and acc >= w:
+                new = "healthy"
+            elif part == "critical" and alarm[3] and acc >= c:
+                new = "warning"
+            else:
+                new = part
+        if new != part and part != "unknown" and new != "unknown":
+            if SEVERITY[new] > SEVERITY[part]:
+                sums[2] = sums[3] = 0.0
+            else:
+                sums[0] = sums[1] = 0.0
+        part = new
+    return part
+
+
+def oracle_health(policy: HealthPolicy, acc: str, p95: float | None, err: float | None) -> str:
     lat = "healthy"
     if p95 is not None and p95 > policy.latency_p95_critical_ms:
         lat = "critical"
@@ -65,6 +118,21 @@ def oracle_health(
     if acc == "unknown" and other == "healthy":
         return "unknown"
     return max(acc, other, key=SEVERITY.__getitem__)
+
+
+def calibrate(calibration: Calibration | None, p: float) -> float:
+    if calibration is None or calibration.method == "raw":
+        return p
+    if calibration.method == "sigmoid":
+        exponent = calibration.a * p + calibration.b
+        return 0.0 if exponent > 700 else 1.0 / (1.0 + math.exp(max(exponent, -700.0)))
+    xs, ys = calibration.x, calibration.y
+    if p < xs[0]:
+        return ys[0]
+    if p >= xs[-1]:
+        return ys[-1]
+    i = max(j for j in range(len(xs)) if xs[j] <= p)
+    return ys[i] + (ys[i + 1] - ys[i]) * (p - xs[i]) / (xs[i + 1] - xs[i])
 
 
 def p_rank(values: list[float], p: int) -> float:
@@ -87,12 +155,25 @@ def halves(items: list[Any], half: int) -> tuple[list[Any], list[Any]]:
     return older, newer
 
 
-def drift(vectors: list[tuple[float, ...]], ref: FeatureReference) -> float:
-    terms = []
-    for j in range(len(ref.means)):
-        mean = math.fsum(v[j] for v in vectors) / len(vectors)
-        terms.append(abs(mean - ref.means[j]) / max(ref.stds[j], 1e-12))
-    return math.fsum(terms) / len(terms)
+def psi_summary(vectors: list[tuple[Any, ...]], ref: DriftReference) -> DriftSummary:
+    drifts = []
+    for j, feature in enumerate(ref.features):
+        bins = len(feature.proportions)
+        counts = [0] * bins
+        for vector in vectors:
+            value = vector[j]
+            if feature.kind == "numeric":
+                counts[sum(1 for edge in feature.edges if value >= edge)] += 1
+            else:
+                cats = list(feature.categories)
+                counts[cats.index(value) if value in cats else len(cats)] += 1
+        total = 0.0
+        for count, p_ref in zip(counts, feature.proportions, strict=True):
+            p_cur, p_ref = max(count / len(vectors), 1e-4), max(p_ref, 1e-4)
+            total += (p_cur - p_ref) * math.log(p_cur / p_ref)
+        level = "none" if total < 0.1 else "moderate" if total < 0.2 else "significant"
+        drifts.append(FeatureDrift(feature.name, feature.kind, total, level))  # type: ignore[arg-type]
+    return DriftSummary(max(d.psi for d in drifts), tuple(drifts))
 
 
 @dataclass
@@ -100,18 +181,24 @@ class Oracle:
     model_id: str
     policy: HealthPolicy
     sizes: Sizes
-    reference: FeatureReference | None = None
+    reference: DriftReference | None = None
+    calibration: Calibration | None = None
+    classes: tuple[Any, ...] = ()
     base_status: str = "ready"
     deployed_at: float | None = None
     base_total: int = 0
     calls: list[PredictionRecord] = field(default_factory=list)  # every call, arrival order
     labels: dict[str, tuple[float, bool]] = field(default_factory=dict)  # id -> (ts, correct)
     label_values: dict[str, Any] = field(default_factory=dict)
+    labelled_at: dict[str, float] = field(default_factory=dict)
+    # every label the window accepted: (correct, hits, n) of the window after it
+    stream: list[tuple[bool, int, int]] = field(default_factory=list)
     cached_p95: float | None = None
     status: str = "ready"
     health: str = "unknown"
     pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _accuracy_cache: tuple[int, tuple[float | None, int]] = (0, (None, 0))
+    _judged: tuple[tuple[int, int], str] = ((0, -1), "unknown")
 
     def __post_init__(self) -> None:
         self.status = self.base_status
@@ -133,14 +220,36 @@ class Oracle:
             self._accuracy_cache = (len(self.labels), value)
         return self._accuracy_cache[1]
 
+    def record_of(self, pid: str) -> PredictionRecord:
+        return next(c for c in self.calls if c.prediction_id == pid and c.error is None)
+
+    def add_label(self, record: PredictionRecord, value: Any, at: float) -> None:
+        pid = record.prediction_id
+        if pid in self.labels:
+            return
+        key = (record.timestamp, pid)
+        before = self.window()
+        accepted = len(before) < self.sizes.accuracy or key > before[0][0]
+        self.labels[pid] = (record.timestamp, value == record.prediction)
+        self.label_values[pid] = value
+        self.labelled_at[pid] = at
+        if accepted:
+            window = self.window()
+            hits = sum(ok for _, ok in window)
+            self.stream.append((value == record.prediction, hits, len(window)))
+
     def error_rate(self) -> float | None:
         ring = self.calls[-self.sizes.history :]
         return sum(c.error is not None for c in ring) / len(ring) if ring else None
 
     # ---- events ----------------------------------------------------------------------------
     def _settle(self) -> list[tuple[str, str, str, str]]:
-        acc, n = self.accuracy()
-        health = oracle_health(self.policy, acc, n, self.cached_p95, self.error_rate())
+        # The stream only grows (or is replaced), so its length and identity key the answer.
+        key = (id(self.stream), len(self.stream))
+        if self._judged[0] != key:
+            self._judged = (key, judged_accuracy(self.policy, self.stream))
+        part = self._judged[1]
+        health = oracle_health(self.policy, part, self.cached_p95, self.error_rate())
         status = (
             "degraded"
             if self.base_status == "active" and health == "critical"
@@ -155,15 +264,11 @@ class Oracle:
     def call(self, record: PredictionRecord) -> list[tuple[str, str, str, str]]:
         self.calls.append(replace(record))
         if record.error is None and record.label is not None:
-            self.labels.setdefault(
-                record.prediction_id, (record.timestamp, record.label == record.prediction)
-            )
-            self.label_values.setdefault(record.prediction_id, record.label)
+            self.add_label(record, record.label, record.timestamp)
         return self._settle()
 
-    def label(self, outcome: LabelledOutcome, value: Any) -> list[tuple[str, str, str, str]]:
-        self.labels.setdefault(outcome.prediction_id, (outcome.timestamp, outcome.correct))
-        self.label_values.setdefault(outcome.prediction_id, value)
+    def label(self, pid: str, value: Any, at: float) -> list[tuple[str, str, str, str]]:
+        self.add_label(self.record_of(pid), value, at)
         return self._settle()
 
     def set_base_status(self, status: str, at: float | None) -> list[tuple[str, str, str, str]]:
@@ -184,16 +289,20 @@ class Oracle:
         self.cached_p95 = pct.p95
         transitions = self._settle()
 
-        probs = [c.top_probability for c in self.successes() if c.top_probability is not None]
+        probs = [
+            calibrate(self.calibration, c.top_probability)
+            for c in self.successes()
+            if c.top_probability is not None
+        ]
         probs = probs[-h.estimate :]
         estimated = math.fsum(probs) / len(probs) if probs else None
         ref = self.reference
         vectors = [
             c.features
-            for c in self.successes()[-h.drift :]
-            if ref is not None and c.features is not None and len(c.features) == len(ref.means)
-        ]
-        drift_score = drift(vectors, ref) if ref is not None and len(vectors) >= 10 else None
+            for c in self.successes()
+            if ref is not None and c.features is not None and len(c.features) == ref.n_features
+        ][-h.drift :]
+        drift = psi_summary(vectors, ref) if ref is not None and len(vectors) >= 100 else None
         all_ts = [c.timestamp for c in self.successes()]
         ppm = sum(now - 60 < t <= now for t in all_ts)
         prev = sum(now - 120 < t <= now - 60 for t in all_ts)
@@ -201,7 +310,9 @@ class Oracle:
         ring = self.calls[-h.history :]
 
         trend = {}
-        older, newer = halves([ok for _, ok in self.window()], h.accuracy // 2)
+        window = self.window()
+        records = [self.record_of(pid) for (_, pid), _ in window]
+        older, newer = halves([ok for _, ok in window], h.accuracy // 2)
         trend["current_accuracy"] = (
             trend_of(sum(newer) / len(newer), sum(older) / len(older), 0.01)
             if len(older) >= 10 and len(newer) >= 10
@@ -226,11 +337,41 @@ class Oracle:
             if len(older) >= 20 and len(newer) >= 20
             else "flat"
         )
-        older, newer = halves(vectors, h.drift // 2)
+        newer = vectors[-(h.drift // 2) :] if h.drift // 2 else []
+        older = vectors[: len(vectors) - len(newer)]
         trend["drift_score"] = (
-            trend_of(drift(newer, ref), drift(older, ref), 0.05)
-            if ref is not None and len(older) >= 10 and len(newer) >= 10
+            trend_of(psi_summary(newer, ref).score, psi_summary(older, ref).score, 0.05)
+            if ref is not None and len(older) >= 50 and len(newer) >= 50
             else "flat"
+        )
+        # the window's labels: interval, confusion, delays, gap
+        interval = AccuracyInterval(*wilson(sum(ok for _, ok in window), n)) if n else None
+        confusion = None
+        delay = None
+        gap = None
+        if window:
+            classes = list(self.classes)
+            for r in records:
+                for value in (self.label_values[r.prediction_id], r.prediction):
+                    if value not in classes:
+                        classes.append(value)
+            matrix = [[0] * len(classes) for _ in classes]
+            for r in records:
+                true = classes.index(self.label_values[r.prediction_id])
+                matrix[true][classes.index(r.prediction)] += 1
+            confusion = Confusion(tuple(classes), tuple(tuple(row) for row in matrix))
+            delays = [max(0.0, self.labelled_at[r.prediction_id] - r.timestamp) for r in records]
+            delay = LabelDelay(p_rank(delays, 50), p_rank(delays, 95))
+            scored = [r for r in records if r.top_probability is not None]
+            if scored:
+                conf = [calibrate(self.calibration, r.top_probability or 0.0) for r in scored]
+                right = sum(self.labels[r.prediction_id][1] for r in scored)
+                gap = math.fsum(conf) / len(scored) - right / len(scored)
+        ring_succ = self.successes()[-h.history :]
+        coverage = (
+            sum(c.prediction_id in self.label_values for c in ring_succ) / len(ring_succ)
+            if ring_succ
+            else None
         )
         uptime = None
         if self.base_status == "active" and self.deployed_at is not None:
@@ -243,10 +384,16 @@ class Oracle:
             predictions_per_minute=ppm,
             current_accuracy=acc,
             accuracy_window=n,
+            accuracy_interval=interval,
             estimated_accuracy=estimated,
+            estimate_gap=gap,
+            confusion=confusion,
+            label_coverage=coverage,
+            label_delay_seconds=delay,
             latency_ms=pct,
             error_rate=self.error_rate(),
-            drift_score=drift_score,
+            drift=drift,
+            health_reason="",
             uptime_seconds=uptime,
             trend=trend,  # type: ignore[arg-type]
             computed_at=now,
@@ -259,22 +406,50 @@ class Oracle:
         return snap
 
     # ---- restore ---------------------------------------------------------------------------
+    def replayed_stream(self) -> list[tuple[bool, int, int]]:
+        """The label stream a restored monitor judges on: the window's labels, oldest first."""
+        stream, hits = [], 0
+        for i, (_, ok) in enumerate(self.window()):
+            hits += ok
+            stream.append((ok, hits, i + 1))
+        return stream
+
+    def forget_label_stream(self) -> None:
+        """Judge from here on as a monitor restored now does."""
+        self.stream = self.replayed_stream()
+
     def restore(self, now: float) -> ModelMonitor:
         """What the service would rebuild from the log at ``now`` (with the extended calls)."""
         h = self.sizes.history
         e = self.sizes.estimate
         succ_idx = [i for i, c in enumerate(self.calls) if c.error is None]
         prob_idx = [i for i in succ_idx if self.calls[i].top_probability is not None]
+        ref, d = self.reference, self.sizes.drift
+        feature_idx = [
+            i
+            for i in succ_idx
+            if ref is not None
+            and self.calls[i].features is not None
+            and len(self.calls[i].features or ()) == ref.n_features
+        ]
         start = min(
             max(0, len(self.calls) - h),
             succ_idx[-h] if len(succ_idx) >= h else 0,
             prob_idx[-e] if len(prob_idx) >= e else 0,
+            feature_idx[-d] if len(feature_idx) >= d else 0,
         )
         recent = [
             replace(c, label=self.label_values.get(c.prediction_id) if c.error is None else None)
             for c in self.calls[start:]
         ]
-        labelled = [LabelledOutcome(ts, pid, ok) for (ts, pid), ok in self.window()]
+        labelled = [
+            replace(
+                self.record_of(pid),
+                label=self.label_values[pid],
+                labelled_at=self.labelled_at[pid],
+            )
+            for (_, pid), _ in self.window()
+        ]
         rate = [
             c.timestamp
             for c in self.calls
@@ -286,6 +461,8 @@ class Oracle:
             base_status=self.base_status,
             deployed_at=self.deployed_at,
             reference=self.reference,
+            calibration=self.calibration,
+            classes=self.classes,
             total_predictions=self.base_total + len(self.successes()),
             recent_calls=recent,
             labelled=labelled,

@@ -13,51 +13,21 @@ POLICY = health_policy()
 
 
 @pytest.mark.parametrize(
-    ("accuracy", "expected"),
-    [
-        (1.0, "healthy"),
-        (0.85, "healthy"),
-        (0.8499, "warning"),
-        (0.80, "warning"),
-        (0.7999, "critical"),
-        (0.0, "critical"),
-    ],
-)
-def test_health_policy_accuracy_thresholds(accuracy: float, expected: str) -> None:
-    assert POLICY.health(accuracy, 100, None, None) == expected
-
-
-def test_health_policy_unknown_below_min_labelled() -> None:
-    assert POLICY.health(0.1, 19, None, None) == "unknown"
-    assert POLICY.health(0.1, 20, None, None) == "critical"
-    assert POLICY.health(None, 0, 10.0, 0.0) == "unknown"
-    assert health_policy(min_labelled=0).health(None, 0, None, None) == "unknown"
+    ("latency", "expected"),
+    [(None, "healthy"), (250.0, "healthy"), (250.1, "warning"), (1000.0, "warning"),
+     (1000.1, "critical")],
+)  # fmt: skip
+def test_health_policy_latency_thresholds(latency: float | None, expected: str) -> None:
+    assert POLICY.latency_health(latency) == expected
 
 
 @pytest.mark.parametrize(
-    ("latency", "error_rate", "expected"),
-    [
-        (250.0, 0.05, "healthy"),
-        (250.1, 0.0, "warning"),
-        (1000.0, 0.0, "warning"),
-        (1000.1, 0.0, "critical"),
-        (1.0, 0.0501, "warning"),
-        (1.0, 0.2, "warning"),
-        (1.0, 0.2001, "critical"),
-    ],
-)
-def test_health_policy_latency_and_errors_only_worsen(
-    latency: float, error_rate: float, expected: str
-) -> None:
-    assert POLICY.health(0.99, 100, latency, error_rate) == expected
-    # A critical accuracy stays critical whatever latency and errors do.
-    assert POLICY.health(0.5, 100, latency, error_rate) == "critical"
-
-
-def test_health_policy_unknown_accuracy_with_bad_latency_is_not_unknown() -> None:
-    assert POLICY.health(None, 0, 300.0, 0.0) == "warning"
-    assert POLICY.health(0.99, 3, 10.0, 0.5) == "critical"
-    assert POLICY.health(0.99, 3, 10.0, 0.01) == "unknown"
+    ("error_rate", "expected"),
+    [(None, "healthy"), (0.05, "healthy"), (0.0501, "warning"), (0.2, "warning"),
+     (0.2001, "critical")],
+)  # fmt: skip
+def test_health_policy_error_rate_thresholds(error_rate: float | None, expected: str) -> None:
+    assert POLICY.error_health(error_rate) == expected
 
 
 parts = st.sampled_from(["unknown", "healthy", "warning", "critical"])
@@ -72,20 +42,13 @@ def test_combine_health_is_worst_but_unknown_survives_healthy(a: str, b: str, c:
     assert result == ("unknown" if a == "unknown" and worst == "healthy" else worst)
 
 
-def test_health_policy_reason_names_the_cause() -> None:
-    assert POLICY.reason(0.78, 100, 10.0, 0.0) == (
-        "accuracy 0.780 is below the critical threshold 0.800 (100 labels)"
+def test_health_policy_causes_name_the_number_and_threshold() -> None:
+    assert POLICY.latency_cause("critical", 1200.0) == (
+        "latency p95 1200.0 ms is above the critical threshold 1000.0 ms"
     )
-    assert POLICY.reason(0.83, 100, 10.0, 0.0) == (
-        "accuracy 0.830 is below the warning threshold 0.850 (100 labels)"
+    assert POLICY.error_cause("warning", 0.1) == (
+        "error rate 0.100 is above the warning threshold 0.050"
     )
-    assert POLICY.reason(0.95, 100, 1200.0, 0.3) == (
-        "latency p95 1200.0 ms is above the critical threshold 1000.0 ms; "
-        "error rate 0.300 is above the critical threshold 0.200"
-    )
-    assert "fewer than the 20 needed" in POLICY.reason(None, 1, None, None)
-    assert "1 label," in POLICY.reason(None, 1, None, None)
-    assert POLICY.reason(0.95, 40, 5.0, 0.0).startswith("accuracy 0.950 meets")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import pytest
 
 from modelbeacon.metrics import (
     TREND_METRICS,
-    LabelledOutcome,
     ModelMonitor,
     PredictionRecord,
     StatusTransition,
@@ -37,16 +36,26 @@ def test_monitor_degrades_when_active_and_critical_then_recovers() -> None:
         assert monitor.record_call(call(i, label=0)) == []
     got = monitor.record_call(call(3, label=0))  # 4th label: judged, 0% correct
     assert shape(got) == [("active", "degraded", "unknown", "critical")]
-    assert "below the critical threshold" in got[0].reason
+    assert got[0].reason.startswith(
+        "accuracy 0.000 [0.000, 0.490] over the last 4 labels is wholly below the critical "
+        "line 0.80"
+    )
     assert monitor.status == "degraded" and monitor.health == "critical"
     assert monitor.record_call(call(4, label=0)) == []  # no change, no transition
     transitions: list[StatusTransition] = []
-    for i in range(5, 40):
-        transitions += monitor.record_call(call(i, label=1))
-    assert shape(transitions) == [
-        ("degraded", "active", "critical", "warning"),
-        ("active", "active", "warning", "healthy"),
-    ]
+    recovered_at = None
+    for i in range(5, 120):
+        got = monitor.record_call(call(i, label=1))
+        if got and recovered_at is None:
+            recovered_at = i
+        transitions += got
+    # 5 wrong, then right labels: the interval clears the warning line at 69 of 74 right
+    # (low 0.851), before the CUSUM for a rise (87 right labels) could.
+    assert shape(transitions) == [("degraded", "active", "critical", "healthy")]
+    assert recovered_at == 73
+    assert "0.932 [0.851, 0.971] over the last 74 labels is wholly at or above" in (
+        transitions[0].reason
+    )
 
 
 def test_monitor_critical_but_not_active_is_not_degraded() -> None:
@@ -104,23 +113,32 @@ def test_monitor_lookup_finds_ring_successes_only() -> None:
 
 def test_monitor_late_label_counts_once_and_sets_record_label() -> None:
     monitor = ModelMonitor("m", POLICY)
-    monitor.record_call(call(0))
-    outcome = LabelledOutcome(1000.0, "p0", correct=False)
-    monitor.record_label(outcome, label=2)
-    monitor.record_label(outcome, label=2)
+    prediction = call(0)
+    monitor.record_call(prediction)
+    monitor.record_label(prediction, 2, 1003.0)
+    monitor.record_label(prediction, 2, 1009.0)
     record = monitor.lookup("p0")
-    assert record is not None and record.label == 2
-    snap = monitor.snapshot(1001.0)
+    assert record is not None and record.label == 2 and record.labelled_at == 1003.0
+    snap = monitor.snapshot(1010.0)
     assert (snap.current_accuracy, snap.accuracy_window) == (0.0, 1)
+    assert snap.label_delay_seconds is not None and snap.label_delay_seconds.p95 == 3.0
+    assert snap.label_coverage == 1.0
+    assert snap.confusion is not None and snap.confusion.as_dict() == {
+        "classes": [2, 1],
+        "matrix": [[0, 1], [0, 0]],
+    }
+    assert snap.estimate_gap == 0.9 - 0.0
 
 
 def test_monitor_late_label_for_evicted_prediction_uses_its_timestamp() -> None:
     monitor = ModelMonitor("m", POLICY, history_size=2, accuracy_size=2)
     for i in range(5):
         monitor.record_call(call(i, label=1))  # all correct, window keeps p3, p4
-    monitor.record_label(LabelledOutcome(1000.5, "old", correct=False))  # older: dropped
+    old = PredictionRecord("old", 1000.5, 1.0, prediction=1)
+    monitor.record_label(old, 0, 1009.0)  # older: dropped
     assert monitor.snapshot(1010.0).current_accuracy == 1.0
-    monitor.record_label(LabelledOutcome(1003.5, "mid", correct=False))  # between p3 and p4
+    mid = PredictionRecord("mid", 1003.5, 1.0, prediction=1)
+    monitor.record_label(mid, 0, 1009.0)  # between p3 and p4
     snap = monitor.snapshot(1010.0)
     assert (snap.current_accuracy, snap.accuracy_window) == (0.5, 2)
 

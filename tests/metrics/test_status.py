@@ -12,7 +12,7 @@ def test_status_tracker_deferred_transitions_come_first_and_once() -> None:
     deferred = tracker.settle()
     tracker.defer(deferred)
     assert tracker.set_latency_p95(1.0)
-    assert tracker.set_accuracy(0.99, 50)
+    assert tracker.judge_window(50, 50)
     got = tracker.settle()
     assert [(t.new_status, t.new_health) for t in got] == [
         ("degraded", "critical"),
@@ -35,4 +35,4 @@ def test_status_tracker_set_reports_part_changes_only() -> None:
     assert not tracker.set_error_rate(0.01)  # still healthy
     assert tracker.set_error_rate(0.1)
     assert not tracker.set_error_rate(0.15)  # still warning
-    assert not tracker.set_accuracy(0.5, 3)  # unknown below min_labelled
+    assert not tracker.observe_label(False, 1, 3)  # unknown below min_labelled

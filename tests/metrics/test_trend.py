@@ -41,5 +41,8 @@ def test_latency_and_error_trends_need_twenty_per_half() -> None:
     assert trend.error_trend([True] * 20 + [False] * 500, 500) == "down"
 
 
-def test_drift_trend_flat_without_reference() -> None:
-    assert trend.drift_trend([(9.0,)] * 100, None, 50) == "flat"
+def test_drift_trend_compares_the_newer_half_with_the_older() -> None:
+    assert trend.drift_trend(None) == "flat"
+    assert trend.drift_trend((0.1, 0.2)) == "up"
+    assert trend.drift_trend((0.2, 0.1)) == "down"
+    assert trend.drift_trend((0.1, 0.15)) == "flat"

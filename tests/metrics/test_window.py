@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelbeacon.metrics.records import LabelledOutcome
 from modelbeacon.metrics.window import AccuracyWindow, RateWindow
 
 outcomes = st.lists(
@@ -22,36 +23,39 @@ def test_accuracy_window_keeps_top_keys_counted_once(
     first: dict[str, tuple[float, bool]] = {}
     for timestamp, letter, correct in added:
         pid = f"{letter}{int(timestamp)}"  # an id repeats only with its own timestamp
-        window.add(timestamp, pid, correct)
+        window.add(LabelledOutcome(timestamp, pid, correct))
         first.setdefault(pid, (timestamp, correct))
     # Brute force: each id counted once with its first outcome, newest `size` by key.
     keyed = sorted(((ts, pid), ok) for pid, (ts, ok) in first.items())[-size:]
     assert len(window) == len(keyed)
-    assert window.outcomes() == [ok for _, ok in keyed]
+    assert window.correctness() == [ok for _, ok in keyed]
+    assert [o.prediction_id for o in window.outcomes()] == [pid for (_, pid), _ in keyed]
     assert window.accuracy == (sum(ok for _, ok in keyed) / len(keyed) if keyed else None)
     assert window.recompute_check() == []
 
 
 def test_accuracy_window_drops_outcome_older_than_full_window() -> None:
     window = AccuracyWindow(2)
-    assert window.add(10.0, "b", True)
-    assert window.add(11.0, "c", False)
-    assert not window.add(5.0, "a", False)
-    assert window.add(10.0, "ba", True)  # same timestamp, larger id than "b": newer
-    assert window.outcomes() == [True, False]
+    assert window.add(LabelledOutcome(10.0, "b", True))
+    assert window.add(LabelledOutcome(11.0, "c", False))
+    assert not window.add(LabelledOutcome(5.0, "a", False))
+    assert window.add(
+        LabelledOutcome(10.0, "ba", True)
+    )  # same timestamp, larger id than "b": newer
+    assert window.correctness() == [True, False]
     assert window.accuracy == 0.5
 
 
 def test_accuracy_window_ignores_second_outcome_for_same_prediction() -> None:
     window = AccuracyWindow(5)
-    assert window.add(1.0, "p", True)
-    assert not window.add(1.0, "p", False)
+    assert window.add(LabelledOutcome(1.0, "p", True))
+    assert not window.add(LabelledOutcome(1.0, "p", False))
     assert window.accuracy == 1.0 and len(window) == 1
 
 
 def test_accuracy_window_recompute_check_fixes_hits() -> None:
     window = AccuracyWindow(5)
-    window.add(1.0, "p", True)
+    window.add(LabelledOutcome(1.0, "p", True))
     window._hits = 7
     assert window.recompute_check() == ["accuracy window hits 7 != recomputed 1"]
     assert window.accuracy == 1.0

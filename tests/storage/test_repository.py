@@ -109,7 +109,10 @@ def test_prediction_rows_round_trip_exactly(database: Database) -> None:
     assert stored.probabilities == {"0": 0.2, "1": 0.8}
     assert repo.total_predictions(model.id) == 1
     assert [r.prediction_id for r in repo.recent(model.id, 10)] == ["p2", "p1"]
-    assert repo.recent_labelled(model.id, 100) == [(ts, "p1", True)]
+    labelled = repo.recent_labelled(model.id, 100)
+    assert [(r.timestamp, r.prediction_id, r.label, r.labelled_at) for r in labelled] == [
+        (ts, "p1", 1, ts + 5)
+    ]
     assert repo.timestamps_since(model.id, ts - 1) == [ts]
 
 

@@ -119,6 +119,33 @@ class Latency(BaseModel):
     p99: float | None
 
 
+class Interval(BaseModel):
+    low: float
+    high: float
+
+
+class ConfusionMatrix(BaseModel):
+    classes: list[Any]
+    matrix: list[list[int]]
+
+
+class LabelDelaySeconds(BaseModel):
+    p50: float
+    p95: float
+
+
+class FeatureDriftOut(BaseModel):
+    name: str
+    kind: Literal["numeric", "categorical"]
+    psi: float
+    level: Literal["none", "moderate", "significant"]
+
+
+class Drift(BaseModel):
+    score: float
+    features: list[FeatureDriftOut]
+
+
 class RealtimeMetrics(BaseModel):
     model_id: str
     status: str
@@ -127,10 +154,17 @@ class RealtimeMetrics(BaseModel):
     predictions_per_minute: int
     current_accuracy: float | None
     accuracy_window: int
+    accuracy_interval: Interval | None
     estimated_accuracy: float | None
+    estimate_gap: float | None
+    confusion: ConfusionMatrix | None
+    label_coverage: float | None
+    label_delay_seconds: LabelDelaySeconds | None
     latency_ms: Latency
     error_rate: float | None
     drift_score: float | None
+    drift: Drift | None
+    health_reason: str
     uptime_seconds: float | None
     trend: dict[str, Literal["up", "down", "flat"]]
     computed_at: str

@@ -5,10 +5,11 @@ that sorts or scans runs in ``ModelMonitor.evaluate``/``snapshot``. Definitions 
 number: DESIGN.md section 3 and ``modelbeacon.metrics.trend``.
 """
 
-from modelbeacon.metrics.drift import FeatureReference
+from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.latency import LatencyPercentiles
 from modelbeacon.metrics.monitor import ModelMonitor
+from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.metrics.records import LabelledOutcome, StatusTransition
 from modelbeacon.metrics.snapshot import MetricsSnapshot
 from modelbeacon.metrics.trend import TREND_METRICS, Trend
@@ -16,7 +17,8 @@ from modelbeacon.prediction import PredictionRecord
 
 __all__ = [
     "TREND_METRICS",
-    "FeatureReference",
+    "Calibration",
+    "DriftReference",
     "Health",
     "HealthPolicy",
     "LabelledOutcome",

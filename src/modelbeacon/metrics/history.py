@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
+from modelbeacon.metrics.calibration import RAW, Calibration
 from modelbeacon.prediction import PredictionRecord
 
 
@@ -15,20 +16,22 @@ class CallHistory:
     - the calls ring: whether each of the last ``size`` calls failed (error rate);
     - the successes ring: the last ``size`` successful records (latency, drift, ``lookup``);
     - the estimate window: the last ``estimate_size`` top-class probabilities of successes
-      that had one (estimated accuracy).
+      that had one, each mapped through ``calibration`` (estimated accuracy).
 
     Prediction ids are assumed unique; if one is reused, ``lookup`` finds the newest record.
     """
 
     __slots__ = (
-        "_by_id", "_errors", "_failed", "_probabilities", "_successes", "estimate_size", "size",
+        "_by_id", "_errors", "_failed", "_probabilities", "_successes", "calibration",
+        "estimate_size", "size",
     )  # fmt: skip
 
-    def __init__(self, size: int, estimate_size: int) -> None:
+    def __init__(self, size: int, estimate_size: int, calibration: Calibration = RAW) -> None:
         if size < 1 or estimate_size < 1:
             raise ValueError("history sizes must be >= 1")
         self.size = size
         self.estimate_size = estimate_size
+        self.calibration = calibration
         self._failed: deque[bool] = deque(maxlen=size)
         self._errors = 0
         self._successes: deque[PredictionRecord] = deque(maxlen=size)
@@ -36,16 +39,24 @@ class CallHistory:
         self._probabilities: deque[float] = deque(maxlen=estimate_size)
 
     @classmethod
-    def of(cls, size: int, estimate_size: int, calls: Sequence[PredictionRecord]) -> CallHistory:
+    def of(
+        cls,
+        size: int,
+        estimate_size: int,
+        calls: Sequence[PredictionRecord],
+        calibration: Calibration = RAW,
+    ) -> CallHistory:
         """A history as if ``calls`` (oldest first) had been added one by one."""
-        history = cls(size, estimate_size)
+        history = cls(size, estimate_size, calibration)
         history._failed.extend(call.error is not None for call in calls[-size:])
         history._errors = sum(history._failed)
         successes = [call for call in calls if call.error is None]
         history._successes.extend(successes[-size:])
         history._by_id = {record.prediction_id: record for record in history._successes}
         history._probabilities.extend(
-            record.top_probability for record in successes if record.top_probability is not None
+            calibration(record.top_probability)
+            for record in successes
+            if record.top_probability is not None
         )
         return history
 
@@ -74,7 +85,7 @@ class CallHistory:
         successes.append(record)
         by_id[record.prediction_id] = record
         if record.top_probability is not None:
-            self._probabilities.append(record.top_probability)
+            self._probabilities.append(self.calibration(record.top_probability))
         return evicted_failure or self._errors > 0
 
     def lookup(self, prediction_id: str) -> PredictionRecord | None:
@@ -106,22 +117,15 @@ class CallHistory:
         return [record.latency_ms for record in self._successes]
 
     def probabilities(self) -> list[float]:
-        """The estimate window, oldest first."""
+        """The estimate window (calibrated), oldest first."""
         return list(self._probabilities)
 
-    def recent_features(self, count: int, width: int) -> list[tuple[float, ...]]:
-        """Feature vectors of the last ``count`` successes, oldest first.
-
-        Records without features, or with other than ``width`` of them, are left out: they
-        cannot be compared feature by feature.
-        """
-        vectors = [
-            record.features
-            for record in islice(reversed(self._successes), count)
-            if record.features is not None and len(record.features) == width
-        ]
-        vectors.reverse()
-        return vectors
+    def label_coverage(self) -> float | None:
+        """Labelled / all over the successes ring; ``None`` while it is empty. O(size)."""
+        successes = self._successes
+        if not successes:
+            return None
+        return sum(record.label is not None for record in successes) / len(successes)
 
     def recompute_check(self) -> list[str]:
         """Re-derive the error count, the id index and the estimate window's newest part
@@ -141,8 +145,9 @@ class CallHistory:
         # The estimate window may reach back past the ring, so only its newest part, the one
         # the ring still holds, can be checked.
         window = self._probabilities
+        calibrate = self.calibration
         from_ring = [
-            record.top_probability
+            calibrate(record.top_probability)
             for record in self._successes
             if record.top_probability is not None
         ][-self.estimate_size :]

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from modelbeacon.metrics import trend
-from modelbeacon.metrics.drift import MIN_DRIFT_VECTORS, FeatureReference, drift_score
+from modelbeacon.metrics import labels, trend
+from modelbeacon.metrics.calibration import RAW, Calibration
 from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.history import CallHistory
+from modelbeacon.metrics.interval import wilson_interval
 from modelbeacon.metrics.latency import LatencyPercentiles
+from modelbeacon.metrics.psi import DRIFT_WINDOW, DriftReference, DriftWindow
 from modelbeacon.metrics.records import LabelledOutcome, StatusTransition
 from modelbeacon.metrics.snapshot import MetricsSnapshot
 from modelbeacon.metrics.status import StatusTracker
@@ -23,13 +25,14 @@ from modelbeacon.prediction import PredictionRecord
 class ModelMonitor:
     """Incremental metrics of one model (definitions: DESIGN.md section 3 and ``trend``).
 
-    State: a ``CallHistory`` (calls ring, successes ring, estimate window), an
+    State: a ``CallHistory`` (calls ring, successes ring, calibrated estimate window), an
     ``AccuracyWindow`` of the most recent labelled predictions, a ``RateWindow`` of success
-    timestamps, and a ``StatusTracker``. ``record_call`` and ``record_label`` only append to
-    bounded buffers and adjust counters; whatever sorts or scans waits for
-    ``evaluate``/``snapshot``. Health is re-judged on every change from O(1) inputs: accuracy
-    and error rate from running counts, latency p95 as cached by the last
-    ``evaluate``/``snapshot``.
+    timestamps, a ``DriftWindow`` of the features' bin counts (with a reference), and a
+    ``StatusTracker``. ``record_call`` and ``record_label`` only append to bounded buffers and
+    adjust counters (O(features) for drift); whatever sorts or scans waits for
+    ``evaluate``/``snapshot``. Health is re-judged on every change from O(1) inputs: the
+    accuracy judgement on each label, error rate from running counts, latency p95 as cached by
+    the last ``evaluate``/``snapshot``.
 
     Every method that can change the effective status (``degraded`` while the lifecycle
     status is ``active`` and health is ``critical``, else the lifecycle status) or the health
@@ -48,8 +51,8 @@ class ModelMonitor:
     BASE_STATUSES: ClassVar[frozenset[str]] = StatusTracker.BASE_STATUSES
 
     __slots__ = (
-        "_accuracy", "_deployed_at", "_drift_size", "_history", "_model_id", "_rate",
-        "_reference", "_total", "_tracker",
+        "_accuracy", "_classes", "_deployed_at", "_drift", "_drift_size", "_history", "_model_id",
+        "_rate", "_total", "_tracker",
     )  # fmt: skip
 
     def __init__(
@@ -59,26 +62,30 @@ class ModelMonitor:
         *,
         base_status: str = "ready",
         deployed_at: float | None = None,
-        reference: FeatureReference | None = None,
+        reference: DriftReference | None = None,
+        calibration: Calibration | None = None,
+        classes: Sequence[Any] = (),
         total_predictions: int = 0,
         history_size: int = 1000,
         accuracy_size: int = 100,
         estimate_size: int = 100,
-        drift_size: int = 100,
+        drift_size: int = DRIFT_WINDOW,
     ) -> None:
         """A monitor with empty windows; ``total_predictions`` is the count logged before.
 
-        Raises ``ValueError`` for an unknown ``base_status`` or a window size below 1.
+        ``reference`` (the training split's bins) enables drift; ``calibration`` maps each
+        top-class probability before it is averaged (raw without one); ``classes`` order the
+        confusion matrix. Raises ``ValueError`` for an unknown ``base_status`` or a window
+        size below 1 (2 for drift).
         """
-        if drift_size < 1:
-            raise ValueError("window sizes must be >= 1")
         self._model_id = model_id
         self._tracker = StatusTracker(model_id, policy, base_status)
         self._deployed_at = deployed_at
-        self._reference = reference
-        self._total = total_predictions
         self._drift_size = drift_size
-        self._history = CallHistory(history_size, estimate_size)
+        self._drift = None if reference is None else DriftWindow(reference, drift_size)
+        self._classes = tuple(classes)
+        self._total = total_predictions
+        self._history = CallHistory(history_size, estimate_size, calibration or RAW)
         self._accuracy = AccuracyWindow(accuracy_size)
         self._rate = RateWindow(self.RATE_RETENTION_SECONDS)
 
@@ -90,15 +97,17 @@ class ModelMonitor:
         *,
         base_status: str,
         deployed_at: float | None,
-        reference: FeatureReference | None,
+        reference: DriftReference | None,
+        calibration: Calibration | None = None,
+        classes: Sequence[Any] = (),
         total_predictions: int,
         recent_calls: Sequence[PredictionRecord],
-        labelled: Sequence[LabelledOutcome],
+        labelled: Sequence[PredictionRecord],
         rate_timestamps: Sequence[float],
         history_size: int = 1000,
         accuracy_size: int = 100,
         estimate_size: int = 100,
-        drift_size: int = 100,
+        drift_size: int = DRIFT_WINDOW,
     ) -> ModelMonitor:
         """A monitor rebuilt from the prediction log, e.g. after a restart; emits nothing.
 
@@ -106,32 +115,50 @@ class ModelMonitor:
           ``history_size`` of them form the calls ring (error rate). The successes ring takes
           the last ``history_size`` *successful* calls found here, so with only the last
           ``history_size`` calls it holds fewer while the log had errors, and the estimate
-          window likewise takes the last ``estimate_size`` probabilities found here. To
-          restore every window exactly, pass the calls back to whichever is oldest: the
-          ``history_size``-th most recent call, the ``history_size``-th most recent success,
-          or the ``estimate_size``-th most recent success with a top probability.
+          window likewise takes the last ``estimate_size`` probabilities found here, and the
+          drift window the last ``drift_size`` feature vectors. To restore every window
+          exactly, pass the calls back to whichever is oldest: the ``history_size``-th most
+          recent call, the ``history_size``-th most recent success, the ``estimate_size``-th
+          most recent success with a top probability, or the ``drift_size``-th most recent
+          success with features of the reference's width.
         - ``labelled``: the most recent ``accuracy_size`` labelled successful predictions by
-          ``(timestamp, prediction_id)`` (more are fine: only the top ones are kept).
+          ``(timestamp, prediction_id)``, with ``label`` and ``labelled_at`` set (more are
+          fine: only the top ones are kept). Their outcomes are replayed, oldest first, through
+          the accuracy judgement, so health after a restart rests on the evidence of the
+          window's labels (the CUSUMs' memory of labels before them is not kept).
         - ``rate_timestamps``: success timestamps newer than ``now - RATE_RETENTION_SECONDS``,
           any order.
 
-        ``total_predictions`` is taken as given (the log's count), not added to. Health is
-        judged with the latency p95 of the restored successes.
+        ``total_predictions`` is taken as given (the log's count), not added
+        to. Health is judged with the latency p95 of the restored successes.
         """
         monitor = cls(
             model_id, policy, base_status=base_status, deployed_at=deployed_at,
-            reference=reference, total_predictions=total_predictions,
-            history_size=history_size, accuracy_size=accuracy_size,
-            estimate_size=estimate_size, drift_size=drift_size,
+            reference=reference, calibration=calibration, classes=classes,
+            total_predictions=total_predictions, history_size=history_size,
+            accuracy_size=accuracy_size, estimate_size=estimate_size, drift_size=drift_size,
         )  # fmt: skip
-        monitor._history = CallHistory.of(history_size, estimate_size, recent_calls)
-        for outcome in sorted(labelled, key=lambda o: (o.timestamp, o.prediction_id)):
-            monitor._accuracy.add(outcome.timestamp, outcome.prediction_id, outcome.correct)
+        history = CallHistory.of(history_size, estimate_size, recent_calls, calibration or RAW)
+        monitor._history = history
+        drift = monitor._drift
+        if drift is not None:
+            width = drift.reference.n_features
+            vectors = [
+                call.features
+                for call in recent_calls
+                if call.error is None and call.features is not None and len(call.features) == width
+            ]
+            for features in vectors[-drift_size:]:
+                drift.add(features)
+        window = monitor._accuracy
+        tracker = monitor._tracker
+        for record in sorted(labelled, key=lambda r: (r.timestamp, r.prediction_id)):
+            outcome = monitor._outcome(record, record.label, record.labelled_at)
+            if window.add(outcome):
+                tracker.observe_label(outcome.correct, window.hits, len(window))
         monitor._rate = RateWindow(cls.RATE_RETENTION_SECONDS, rate_timestamps)
         if recent_calls:
             monitor._rate.observe(max(call.timestamp for call in recent_calls))
-        tracker = monitor._tracker
-        tracker.set_accuracy(monitor._accuracy.accuracy, len(monitor._accuracy))
         tracker.set_latency_p95(LatencyPercentiles.of(monitor._history.latencies()).p95)
         tracker.set_error_rate(monitor._history.error_rate)
         tracker.settle_silently()
@@ -146,8 +173,8 @@ class ModelMonitor:
         return self._tracker.policy
 
     @property
-    def reference(self) -> FeatureReference | None:
-        return self._reference
+    def reference(self) -> DriftReference | None:
+        return None if self._drift is None else self._drift.reference
 
     @property
     def base_status(self) -> str:
@@ -185,11 +212,14 @@ class ModelMonitor:
         if record.error is None:
             self._total += 1
             self._rate.add(record.timestamp)
-            # The label test first: the unlabelled common path skips the property call.
+            drift = self._drift
+            if drift is not None and record.features is not None:
+                drift.add(record.features)
             if record.label is not None:
                 window = self._accuracy
-                if window.add(record.timestamp, record.prediction_id, bool(record.correct)):
-                    health_moved = tracker.set_accuracy(window.accuracy, len(window))
+                outcome = self._outcome(record, record.label, record.timestamp)
+                if window.add(outcome):
+                    health_moved = tracker.observe_label(outcome.correct, window.hits, len(window))
         if error_rate_moved and tracker.set_error_rate(self._history.error_rate):
             health_moved = True
         return tracker.settle() if health_moved else tracker.take_pending()
@@ -203,28 +233,55 @@ class ModelMonitor:
         return self._history.lookup(prediction_id)
 
     def record_label(
-        self, outcome: LabelledOutcome, label: Any = None, labelled_at: float | None = None
+        self, prediction: PredictionRecord, label: Any, labelled_at: float
     ) -> list[StatusTransition]:
-        """Account a (late) label for a successful prediction, in or out of the ring.
+        """Account a (late) ``label`` for the successful ``prediction``, in or out of the ring.
 
-        The outcome enters the accuracy window at ``(outcome.timestamp,
-        outcome.prediction_id)``, or is dropped if older than everything in a full window. A
-        prediction is counted once: a later outcome for it is ignored. When the prediction is
-        still in the ring and ``label`` is not ``None``, its record's ``label`` and
-        ``labelled_at`` are set.
+        The outcome (right iff ``label == prediction.prediction``) enters the accuracy window
+        at ``(prediction.timestamp, prediction.prediction_id)``, or is dropped if older than
+        everything in a full window. A prediction is counted once: a later label for it is
+        ignored. When the prediction is still in the ring and unlabelled, its record's
+        ``label`` and ``labelled_at`` are set.
         """
-        if label is not None:
-            record = self._history.lookup(outcome.prediction_id)
-            if record is not None:
-                record.label = label
-                record.labelled_at = labelled_at
+        kept = self._history.lookup(prediction.prediction_id)
+        if kept is not None and kept.label is None:
+            kept.label = label
+            kept.labelled_at = labelled_at
         window = self._accuracy
         tracker = self._tracker
-        if window.add(
-            outcome.timestamp, outcome.prediction_id, outcome.correct
-        ) and tracker.set_accuracy(window.accuracy, len(window)):
+        outcome = self._outcome(prediction, label, labelled_at)
+        if window.add(outcome) and tracker.observe_label(outcome.correct, window.hits, len(window)):
             return tracker.settle()
         return tracker.take_pending()
+
+    def _outcome(
+        self, prediction: PredictionRecord, label: Any, labelled_at: float | None
+    ) -> LabelledOutcome:
+        top = prediction.top_probability
+        delay = 0.0 if labelled_at is None else max(0.0, labelled_at - prediction.timestamp)
+        return LabelledOutcome(
+            prediction.timestamp,
+            prediction.prediction_id,
+            bool(label == prediction.prediction),
+            label,
+            prediction.prediction,
+            None if top is None else self._history.calibration(top),
+            delay,
+        )
+
+    def set_trained(
+        self,
+        *,
+        reference: DriftReference | None,
+        calibration: Calibration | None,
+        classes: Sequence[Any],
+    ) -> None:
+        """Take what training produced; the drift window starts empty when the reference
+        changes (a model being trained has served nothing to compare)."""
+        if reference != self.reference:
+            self._drift = None if reference is None else DriftWindow(reference, self._drift_size)
+        self._history.calibration = calibration or RAW
+        self._classes = tuple(classes)
 
     def set_base_status(self, status: str, *, at: float | None = None) -> list[StatusTransition]:
         """Set the lifecycle status; ``at`` with ``active`` is the deployment time.
@@ -255,29 +312,24 @@ class ModelMonitor:
         tracker.set_latency_p95(percentiles.p95)
         transitions = tracker.settle()
 
-        reference = self._reference
-        vectors: list[tuple[float, ...]] = []
-        drift = None
-        if reference is not None:
-            vectors = history.recent_features(self._drift_size, reference.n_features)
-            if len(vectors) >= MIN_DRIFT_VECTORS:
-                drift = drift_score(vectors, reference)
+        drift = self._drift
+        summary = None if drift is None else drift.summary()
         probabilities = history.probabilities()
         estimated = math.fsum(probabilities) / len(probabilities) if probabilities else None
         per_minute = rate.count(now - 60.0, now)
         ring_half = history.size // 2
+        window = self._accuracy
+        outcomes = window.outcomes()
         trends = MappingProxyType(
             {
-                "current_accuracy": trend.outcome_trend(
-                    self._accuracy.outcomes(), self._accuracy.size // 2
-                ),
+                "current_accuracy": trend.outcome_trend(window.correctness(), window.size // 2),
                 "estimated_accuracy": trend.mean_trend(probabilities, history.estimate_size // 2),
                 "predictions_per_minute": trend.rate_trend(
                     per_minute, rate.count(now - 120.0, now - 60.0)
                 ),
                 "latency_p95_ms": trend.latency_trend(latencies, ring_half),
                 "error_rate": trend.error_trend(history.failed_flags(), ring_half),
-                "drift_score": trend.drift_trend(vectors, reference, self._drift_size // 2),
+                "drift_score": trend.drift_trend(None if drift is None else drift.halves()),
             }
         )
         uptime = None
@@ -290,12 +342,18 @@ class ModelMonitor:
             model_health=tracker.health,
             total_predictions=self._total,
             predictions_per_minute=per_minute,
-            current_accuracy=self._accuracy.accuracy,
-            accuracy_window=len(self._accuracy),
+            current_accuracy=window.accuracy,
+            accuracy_window=len(window),
+            accuracy_interval=wilson_interval(window.hits, len(window)),
             estimated_accuracy=estimated,
+            estimate_gap=labels.estimate_gap(outcomes),
+            confusion=labels.confusion(outcomes, self._classes),
+            label_coverage=history.label_coverage(),
+            label_delay_seconds=labels.label_delay(outcomes),
             latency_ms=percentiles,
             error_rate=history.error_rate,
-            drift_score=drift,
+            drift=summary,
+            health_reason=tracker.reason(),
             uptime_seconds=uptime,
             trend=trends,
             computed_at=now,
@@ -324,7 +382,7 @@ class ModelMonitor:
                 rate.add(timestamp)
         if found:
             tracker = self._tracker
-            tracker.set_accuracy(self._accuracy.accuracy, len(self._accuracy))
+            tracker.judge_window(self._accuracy.hits, len(self._accuracy))
             tracker.set_error_rate(self._history.error_rate)
             tracker.defer(tracker.settle())
         return found

@@ -11,15 +11,23 @@ from modelbeacon.metrics.health import Health
 
 @dataclass(frozen=True, slots=True)
 class LabelledOutcome:
-    """Whether a labelled prediction was right, keyed by the *prediction's* timestamp.
+    """One labelled prediction as the accuracy window keeps it, keyed by the *prediction's*
+    timestamp.
 
     ``(timestamp, prediction_id)`` orders the accuracy window, so a late label lands where its
-    prediction was made, not where the label arrived.
+    prediction was made, not where the label arrived. ``label`` and ``prediction`` feed the
+    confusion matrix; ``confidence`` is the calibrated top-class probability (``None`` for a
+    model without probabilities), for ``estimate_gap``; ``delay`` is ``labelled_at -
+    timestamp`` in seconds (0 for a label sent with the request).
     """
 
     timestamp: float
     prediction_id: str
     correct: bool
+    label: Any = None
+    prediction: Any = None
+    confidence: float | None = None
+    delay: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,10 @@ from typing import Any
 
 from modelbeacon.clock import iso_utc
 from modelbeacon.metrics.health import Health
+from modelbeacon.metrics.interval import AccuracyInterval
+from modelbeacon.metrics.labels import Confusion, LabelDelay
 from modelbeacon.metrics.latency import LatencyPercentiles
+from modelbeacon.metrics.psi import DriftSummary
 from modelbeacon.metrics.trend import Trend
 
 # Fields that move with the clock alone; an update is worth sending only if another changed.
@@ -20,7 +23,8 @@ class MetricsSnapshot:
     """Every number of DESIGN.md section 3 for one model, computed at ``computed_at``.
 
     ``trend`` maps each name of ``TREND_METRICS`` to ``up``/``down``/``flat``; treat it as
-    read-only (``ModelMonitor`` hands out a read-only mapping).
+    read-only (``ModelMonitor`` hands out a read-only mapping). ``health_reason`` is the
+    evidence for ``model_health`` in words.
     """
 
     model_id: str
@@ -30,10 +34,16 @@ class MetricsSnapshot:
     predictions_per_minute: int
     current_accuracy: float | None
     accuracy_window: int
+    accuracy_interval: AccuracyInterval | None
     estimated_accuracy: float | None
+    estimate_gap: float | None
+    confusion: Confusion | None
+    label_coverage: float | None
+    label_delay_seconds: LabelDelay | None
     latency_ms: LatencyPercentiles
     error_rate: float | None
-    drift_score: float | None
+    drift: DriftSummary | None
+    health_reason: str
     uptime_seconds: float | None
     trend: Mapping[str, Trend]
     computed_at: float
@@ -48,14 +58,26 @@ class MetricsSnapshot:
             "predictions_per_minute": self.predictions_per_minute,
             "current_accuracy": self.current_accuracy,
             "accuracy_window": self.accuracy_window,
+            "accuracy_interval": _dict(self.accuracy_interval),
             "estimated_accuracy": self.estimated_accuracy,
+            "estimate_gap": self.estimate_gap,
+            "confusion": _dict(self.confusion),
+            "label_coverage": self.label_coverage,
+            "label_delay_seconds": _dict(self.label_delay_seconds),
             "latency_ms": self.latency_ms.as_dict(),
             "error_rate": self.error_rate,
             "drift_score": self.drift_score,
+            "drift": _dict(self.drift),
+            "health_reason": self.health_reason,
             "uptime_seconds": self.uptime_seconds,
             "trend": dict(self.trend),
             "computed_at": iso_utc(self.computed_at),
         }
+
+    @property
+    def drift_score(self) -> float | None:
+        """The largest feature PSI (``drift.score``)."""
+        return None if self.drift is None else self.drift.score
 
     def same_numbers(self, other: MetricsSnapshot) -> bool:
         """Whether every field but ``computed_at`` and ``uptime_seconds`` is equal."""
@@ -64,3 +86,7 @@ class MetricsSnapshot:
             for field in fields(self)
             if field.name not in _CLOCK_FIELDS
         )
+
+
+def _dict(value: AccuracyInterval | Confusion | LabelDelay | DriftSummary | None) -> Any:
+    return None if value is None else value.as_dict()

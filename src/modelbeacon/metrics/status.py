@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from modelbeacon.metrics.health import Health, HealthPolicy, combine_health
+from modelbeacon.metrics.judgement import AccuracyJudge
 from modelbeacon.metrics.records import StatusTransition
 
 
@@ -25,9 +26,8 @@ class StatusTracker:
     )
 
     __slots__ = (
-        "_accuracy", "_accuracy_part", "_base_status", "_error_part", "_error_rate", "_health",
-        "_labelled", "_latency_p95", "_latency_part", "_pending", "_status", "model_id",
-        "policy",
+        "_base_status", "_error_part", "_error_rate", "_health", "_hits", "_judge", "_labelled",
+        "_latency_p95", "_latency_part", "_pending", "_status", "model_id", "policy",
     )  # fmt: skip
 
     def __init__(self, model_id: str, policy: HealthPolicy, base_status: str) -> None:
@@ -38,11 +38,13 @@ class StatusTracker:
         self.model_id = model_id
         self.policy = policy
         self._base_status = base_status
-        self._accuracy: float | None = None
+        self._judge = AccuracyJudge(
+            policy.accuracy_warning, policy.accuracy_critical, policy.min_labelled
+        )
+        self._hits = 0
         self._labelled = 0
         self._latency_p95: float | None = None
         self._error_rate: float | None = None
-        self._accuracy_part: Health = "unknown"
         self._latency_part: Health = "healthy"
         self._error_part: Health = "healthy"
         self._health: Health = "unknown"
@@ -66,12 +68,36 @@ class StatusTracker:
         """The p95 latency health is judged on (the last one set)."""
         return self._latency_p95
 
-    def set_accuracy(self, accuracy: float | None, labelled: int) -> bool:
-        self._accuracy, self._labelled = accuracy, labelled
-        part = self.policy.accuracy_health(accuracy, labelled)
-        changed = part != self._accuracy_part
-        self._accuracy_part = part
-        return changed
+    @property
+    def judge(self) -> AccuracyJudge:
+        return self._judge
+
+    def observe_label(self, correct: bool, hits: int, labelled: int) -> bool:
+        """One label entered the accuracy window, which now has ``hits`` of ``labelled``."""
+        self._hits, self._labelled = hits, labelled
+        return self._judge.observe(correct, hits, labelled)
+
+    def judge_window(self, hits: int, labelled: int) -> bool:
+        """Re-judge the accuracy window as it is (no new label)."""
+        self._hits, self._labelled = hits, labelled
+        return self._judge.judge(hits, labelled)
+
+    def reason(self) -> str:
+        """The evidence for the current health in words: each part that set it (accuracy,
+        latency, error rate), then the accuracy judgement's if it did not."""
+        accuracy = self._judge.explain(self._hits, self._labelled)
+        health = self._health
+        latency_part, error_part = self._latency_part, self._error_part
+        if health in ("unknown", "healthy"):
+            return f"{accuracy}; latency and error rate are within thresholds"
+        causes = [accuracy] if self._judge.part == health else []
+        if latency_part == health:
+            causes.append(self.policy.latency_cause(latency_part, self._latency_p95))
+        if error_part == health:
+            causes.append(self.policy.error_cause(error_part, self._error_rate))
+        if self._judge.part != health:
+            causes.append(accuracy)
+        return "; ".join(causes)
 
     def set_latency_p95(self, latency_p95_ms: float | None) -> bool:
         self._latency_p95 = latency_p95_ms
@@ -100,9 +126,7 @@ class StatusTracker:
         self._recombine()
         transitions = self.take_pending()
         if self._status != old_status or self._health != old_health:
-            reason = self.policy.reason(
-                self._accuracy, self._labelled, self._latency_p95, self._error_rate
-            )
+            reason = self.reason()
             if lifecycle_changed:
                 reason = f"lifecycle status set to '{self._base_status}'; {reason}"
             transitions.append(
@@ -128,7 +152,7 @@ class StatusTracker:
         return pending
 
     def _recombine(self) -> None:
-        self._health = combine_health(self._accuracy_part, self._latency_part, self._error_part)
+        self._health = combine_health(self._judge.part, self._latency_part, self._error_part)
         degraded = self._base_status == "active" and self._health == "critical"
         self._status = "degraded" if degraded else self._base_status
 

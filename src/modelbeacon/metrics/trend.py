@@ -15,8 +15,9 @@ metric                        newer vs older                                  up
                               successful-call latencies (flat if < 20)        older
 ``error_rate``                newest vs older half of the calls ring          |diff| > 0.01
                               (flat if < 20)
-``drift_score``               drift of the newest vs older half of the        |diff| > 0.05
-                              feature vectors (flat if < 10)
+``drift_score``               largest feature PSI of the newest vs older      |diff| > 0.05
+                              half of the drift window (flat if a half
+                              has < 50)
 ============================  ==============================================  ===============
 """
 
@@ -26,7 +27,6 @@ import math
 from collections.abc import Sequence
 from typing import Literal, TypeVar
 
-from modelbeacon.metrics.drift import MIN_DRIFT_VECTORS, FeatureReference, drift_score
 from modelbeacon.metrics.latency import nearest_rank
 
 Trend = Literal["up", "down", "flat"]
@@ -105,13 +105,9 @@ def error_trend(failed: Sequence[bool], half: int) -> Trend:
     return compare(sum(newer) / len(newer), sum(older) / len(older), FRACTION_TOLERANCE)
 
 
-def drift_trend(
-    vectors: Sequence[Sequence[float]], reference: FeatureReference | None, half: int
-) -> Trend:
-    """Drift of the newer half of ``vectors`` (arrival order) vs the older half."""
-    if reference is None:
+def drift_trend(halves: tuple[float, float] | None) -> Trend:
+    """``(older, newer)`` drift scores of the drift window's halves; flat without them."""
+    if halves is None:
         return "flat"
-    older, newer = split_halves(vectors, half)
-    if len(older) < MIN_DRIFT_VECTORS or len(newer) < MIN_DRIFT_VECTORS:
-        return "flat"
-    return compare(drift_score(newer, reference), drift_score(older, reference), DRIFT_TOLERANCE)
+    older, newer = halves
+    return compare(newer, older, DRIFT_TOLERANCE)

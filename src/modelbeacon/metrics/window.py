@@ -7,6 +7,8 @@ from bisect import bisect_right, insort
 from collections.abc import Iterable
 from itertools import pairwise
 
+from modelbeacon.metrics.records import LabelledOutcome
+
 
 class AccuracyWindow:
     """The most recent ``size`` labelled predictions, ordered by ``(timestamp, prediction_id)``.
@@ -17,29 +19,35 @@ class AccuracyWindow:
     left the window because everything kept is then newer than it.
     """
 
-    __slots__ = ("_correct", "_hits", "_keys", "size")
+    __slots__ = ("_hits", "_keys", "_outcomes", "size")
 
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("accuracy window size must be >= 1")
         self.size = size
         self._keys: list[tuple[float, str]] = []
-        self._correct: dict[str, bool] = {}
+        self._outcomes: dict[str, LabelledOutcome] = {}
         self._hits = 0
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, timestamp: float, prediction_id: str, correct: bool) -> bool:
+    @property
+    def hits(self) -> int:
+        """How many kept predictions were right."""
+        return self._hits
+
+    def add(self, outcome: LabelledOutcome) -> bool:
         """Count one labelled prediction; ``True`` if the window changed.
 
         O(1) when labels arrive in prediction order; a late label costs an insertion into a
         list of ``size`` keys.
         """
-        if prediction_id in self._correct:
+        prediction_id = outcome.prediction_id
+        if prediction_id in self._outcomes:
             return False
         keys = self._keys
-        key = (timestamp, prediction_id)
+        key = (outcome.timestamp, prediction_id)
         full = len(keys) >= self.size
         if full and key < keys[0]:
             return False
@@ -47,13 +55,13 @@ class AccuracyWindow:
             keys.append(key)
         else:
             insort(keys, key)
-        self._correct[prediction_id] = correct
-        self._hits += correct
+        self._outcomes[prediction_id] = outcome
+        self._hits += outcome.correct
         if full:
             # Evicting from the front of a list of ~100 is a short memmove, cheaper than
             # any linked structure in Python.
             _, evicted_id = keys.pop(0)
-            self._hits -= self._correct.pop(evicted_id)
+            self._hits -= self._outcomes.pop(evicted_id).correct
         return True
 
     @property
@@ -62,14 +70,19 @@ class AccuracyWindow:
         n = len(self._keys)
         return self._hits / n if n else None
 
-    def outcomes(self) -> list[bool]:
-        """Correctness of each kept prediction, oldest first."""
-        correct = self._correct
-        return [correct[prediction_id] for _, prediction_id in self._keys]
+    def outcomes(self) -> list[LabelledOutcome]:
+        """The kept predictions, oldest first."""
+        outcomes = self._outcomes
+        return [outcomes[prediction_id] for _, prediction_id in self._keys]
+
+    def correctness(self) -> list[bool]:
+        """Whether each kept prediction was right, oldest first."""
+        outcomes = self._outcomes
+        return [outcomes[prediction_id].correct for _, prediction_id in self._keys]
 
     def recompute_check(self) -> list[str]:
         """Recount the hits from the kept outcomes; fix and describe any mismatch."""
-        hits = sum(self.outcomes())
+        hits = sum(self.correctness())
         if hits != self._hits:
             found = f"accuracy window hits {self._hits} != recomputed {hits}"
             self._hits = hits

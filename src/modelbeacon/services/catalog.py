@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from modelbeacon.clock import Clock
 from modelbeacon.errors import ModelNotFoundError, ModelNotReadyError, NoActiveModelError
-from modelbeacon.metrics import FeatureReference, HealthPolicy, LabelledOutcome, ModelMonitor
+from modelbeacon.metrics import HealthPolicy, ModelMonitor
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.registry import ArtifactStore, Predictor, StoredArtifact
 from modelbeacon.storage.model_repository import ModelRepository
@@ -23,10 +24,13 @@ ACCURACY_SIZE = 100
 SERVABLE = frozenset({"ready", "active", "inactive"})
 
 
-def _reference(record: ModelRecord) -> FeatureReference | None:
-    if not record.feature_means:
-        return None
-    return FeatureReference(means=record.feature_means, stds=record.feature_stds)
+def _trained(record: ModelRecord) -> dict[str, Any]:
+    """What the monitor needs from training: drift reference, calibration, classes."""
+    return {
+        "reference": None,
+        "calibration": None,
+        "classes": record.classes,
+    }
 
 
 @dataclass
@@ -69,10 +73,10 @@ class ModelCatalog:
                 self._policy,
                 base_status=record.status,
                 deployed_at=record.deployed_at,
-                reference=_reference(record),
                 total_predictions=self._predictions.total_predictions(record.id),
                 recent_calls=calls,
-                labelled=[LabelledOutcome(ts, pid, correct) for ts, pid, correct in labelled],
+                labelled=labelled,
+                **_trained(record),
                 rate_timestamps=self._predictions.timestamps_since(
                     record.id, now - ModelMonitor.RATE_RETENTION_SECONDS
                 ),
@@ -89,16 +93,18 @@ class ModelCatalog:
                 self._policy,
                 base_status=record.status,
                 deployed_at=record.deployed_at,
-                reference=_reference(record),
+                **_trained(record),
             ),
         )
         self._live[record.id] = live
         return live
 
     def replace_record(self, record: ModelRecord) -> LiveModel:
-        """Swap in a newer stored record (training finished, deployed) keeping the monitor."""
+        """Swap in a newer stored record (training finished, deployed) keeping the monitor,
+        which learns what training produced."""
         live = self.get(record.id)
         live.record = record
+        live.monitor.set_trained(**_trained(record))
         return live
 
     def get(self, model_id: int) -> LiveModel:

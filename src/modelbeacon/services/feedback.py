@@ -13,7 +13,6 @@ from typing import Any
 
 from modelbeacon.clock import Clock
 from modelbeacon.errors import LabelConflictError, PredictionNotFoundError
-from modelbeacon.metrics import LabelledOutcome
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
@@ -87,8 +86,7 @@ class FeedbackService:
             )
         correct = label == prediction
         labelled_at = self._clock()
-        outcome = LabelledOutcome(record.timestamp, prediction_id, correct)
-        self._announcer.announce(live.monitor.record_label(outcome, label, labelled_at))
+        self._announcer.announce(live.monitor.record_label(record, label, labelled_at))
         self._writer.append_label(
             LabelUpdate(
                 prediction_id=prediction_id, label=label, labelled_at=labelled_at, correct=correct

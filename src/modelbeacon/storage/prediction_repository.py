@@ -124,11 +124,11 @@ class PredictionRepository:
             ).scalar_one_or_none()
             return int(stored) + int(purged or 0)
 
-    def recent_labelled(self, model_id: int, limit: int) -> list[tuple[float, str, bool]]:
-        """(ts, prediction_id, correct) of the newest ``limit`` labelled predictions by time."""
+    def recent_labelled(self, model_id: int, limit: int) -> list[PredictionRecord]:
+        """The newest ``limit`` labelled successful predictions by (time, id), newest first."""
         with self._db.transaction() as conn:
             rows = conn.execute(
-                select(predictions.c.ts, predictions.c.prediction_id, predictions.c.correct)
+                select(predictions)
                 .where(
                     predictions.c.model_id == model_id,
                     predictions.c.error.is_(None),
@@ -137,7 +137,7 @@ class PredictionRepository:
                 .order_by(predictions.c.ts.desc(), predictions.c.prediction_id.desc())
                 .limit(limit)
             )
-            return [(r.ts, r.prediction_id, bool(r.correct)) for r in rows]
+            return [_record(r) for r in rows]
 
     def timestamps_since(self, model_id: int, since: float) -> list[float]:
         with self._db.transaction() as conn:
