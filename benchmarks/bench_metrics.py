@@ -25,18 +25,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from modelbeacon.metrics import (
-    FeatureReference,
-    LabelledOutcome,
-    ModelMonitor,
-    PredictionRecord,
-)
+from modelbeacon.metrics import Calibration, DriftReference, ModelMonitor, PredictionRecord
+from modelbeacon.metrics.psi import NumericReference
 from modelbeacon.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "metrics.json"
 START = 1_700_000_000.0
 FEATURES = 4
-REFERENCE = FeatureReference(means=(0.0,) * FEATURES, stds=(1.0,) * FEATURES)
+# The deciles of a standard normal, as training on N(0, 1) features would record them.
+DECILES = (-1.2816, -0.8416, -0.5244, -0.2533, 0.0, 0.2533, 0.5244, 0.8416, 1.2816)
+REFERENCE = DriftReference(
+    tuple(NumericReference(f"x{j}", DECILES, (0.1,) * 10) for j in range(FEATURES))
+)
+# An isotonic map of 20 steps, the size validation splits of a few hundred rows give.
+CALIBRATION = Calibration(
+    "isotonic",
+    tuple(0.5 + i * 0.025 for i in range(20)),
+    tuple(0.45 + i * 0.027 for i in range(20)),
+)
 
 # One round: build its inputs (untimed), then return a function that runs them (timed) and
 # reports how many operations it ran.
@@ -81,6 +87,8 @@ def steady_monitor(feed: Feed, **record_options: int) -> ModelMonitor:
         base_status="active",
         deployed_at=START,
         reference=REFERENCE,
+        calibration=CALIBRATION,
+        classes=(0, 1, 2),
     )
     for record in feed.records(2000, **record_options):
         monitor.record_call(record)
@@ -115,7 +123,8 @@ def record_label_case(calls: int, *, shuffled: bool) -> Round:
         for record in records:
             monitor.record_call(record)
         outcomes = [
-            LabelledOutcome(r.timestamp, r.prediction_id, rng.random() < 0.9) for r in records
+            (r, r.prediction if rng.random() < 0.9 else (r.prediction + 1) % 3, r.timestamp + 5)
+            for r in records
         ]
         if shuffled:
             # Labels arriving out of prediction order: each one is inserted, not appended.
@@ -126,8 +135,8 @@ def record_label_case(calls: int, *, shuffled: bool) -> Round:
         record_label = monitor.record_label
 
         def run() -> None:
-            for outcome in outcomes:
-                record_label(outcome, 1)
+            for record, label, labelled_at in outcomes:
+                record_label(record, label, labelled_at)
 
         return run, len(outcomes)
 

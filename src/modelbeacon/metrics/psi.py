@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 DriftLevel = Literal["none", "moderate", "significant"]
@@ -182,13 +183,14 @@ class DriftSummary:
 class DriftWindow:
     """Bin counts of the last ``size`` predictions' features, and of the newest half of them.
 
-    ``add`` bins one feature vector (O(features), a bisect over ~10 edges each) and moves the
-    counts of what leaves the window or its newest half; ``summary`` turns the counts into PSI
-    per feature. Vectors of another width than the reference are ignored (they cannot be
-    compared feature by feature).
+    ``add`` bins one feature vector (O(features): a C-level bisect over ~10 edges each) and
+    moves the counts of what leaves the window or its newest half; ``summary`` turns the counts
+    into PSI per feature. Vectors of another width than the reference are ignored (they cannot
+    be compared feature by feature).
     """
 
-    __slots__ = ("_bins", "_counts", "_newer_counts", "_reference", "half", "size")
+    __slots__ = ("_binners", "_counts", "_newer", "_newer_counts", "_offsets", "_older",
+                 "_reference", "half", "size")  # fmt: skip
 
     def __init__(self, reference: DriftReference, size: int = DRIFT_WINDOW) -> None:
         if size < 2:
@@ -196,40 +198,47 @@ class DriftWindow:
         self._reference = reference
         self.size = size
         self.half = size // 2
-        self._bins: deque[tuple[int, ...]] = deque()
-        self._counts = [[0] * len(f.proportions) for f in reference.features]
-        self._newer_counts = [[0] * len(f.proportions) for f in reference.features]
+        # Bins of all features live in one flat list: feature j's bin b is offsets[j] + b.
+        widths = [len(f.proportions) for f in reference.features]
+        self._offsets = tuple(sum(widths[:j]) for j in range(len(widths)))
+        self._binners: tuple[Callable[[Any], int], ...] = tuple(
+            _binner(feature) for feature in reference.features
+        )
+        self._counts = [0] * sum(widths)
+        self._newer_counts = [0] * sum(widths)
+        self._newer: deque[tuple[int, ...]] = deque()
+        self._older: deque[tuple[int, ...]] = deque()
 
     def __len__(self) -> int:
-        return len(self._bins)
+        return len(self._newer) + len(self._older)
 
     @property
     def reference(self) -> DriftReference:
         return self._reference
 
     def add(self, features: Sequence[Any]) -> None:
-        reference = self._reference.features
-        if len(features) != len(reference):
+        binners = self._binners
+        if len(features) != len(binners):
             return
-        bins = tuple(
-            feature.bin_of(value) for feature, value in zip(reference, features, strict=True)
-        )
-        ring, counts, newer = self._bins, self._counts, self._newer_counts
-        ring.append(bins)
-        for j, b in enumerate(bins):
-            counts[j][b] += 1
-            newer[j][b] += 1
-        if len(ring) > self.half:
-            # the vector that just left the newest half
-            for j, b in enumerate(ring[-self.half - 1]):
-                newer[j][b] -= 1
-        if len(ring) > self.size:
-            for j, b in enumerate(ring.popleft()):
-                counts[j][b] -= 1
+        bins = tuple([o + b(v) for b, o, v in zip(binners, self._offsets, features, strict=True)])
+        counts, newer_counts, newer = self._counts, self._newer_counts, self._newer
+        for i in bins:
+            counts[i] += 1
+            newer_counts[i] += 1
+        newer.append(bins)
+        if len(newer) > self.half:
+            moved = newer.popleft()
+            for i in moved:
+                newer_counts[i] -= 1
+            older = self._older
+            older.append(moved)
+            if len(older) > self.size - self.half:
+                for i in older.popleft():
+                    counts[i] -= 1
 
     def summary(self) -> DriftSummary | None:
         """PSI of every feature over the window; ``None`` below ``MIN_DRIFT_PREDICTIONS``."""
-        n = len(self._bins)
+        n = len(self)
         if n < MIN_DRIFT_PREDICTIONS:
             return None
         return self._summary(self._counts, n)
@@ -237,24 +246,26 @@ class DriftWindow:
     def halves(self) -> tuple[float, float] | None:
         """The drift score of the older and of the newer half; ``None`` unless both halves
         hold ``MIN_DRIFT_PREDICTIONS // 2``."""
-        n = len(self._bins)
-        n_newer = min(n, self.half)
-        n_older = n - n_newer
+        n_newer, n_older = len(self._newer), len(self._older)
         least = MIN_DRIFT_PREDICTIONS // 2
         if n_newer < least or n_older < least:
             return None
-        older = [
-            [all_ - new for all_, new in zip(c, nc, strict=True)]
-            for c, nc in zip(self._counts, self._newer_counts, strict=True)
-        ]
+        older = [c - nc for c, nc in zip(self._counts, self._newer_counts, strict=True)]
         return (
             self._summary(older, n_older).score,
             self._summary(self._newer_counts, n_newer).score,
         )
 
-    def _summary(self, counts: list[list[int]], n: int) -> DriftSummary:
+    def _summary(self, counts: list[int], n: int) -> DriftSummary:
         drifts = []
-        for feature, feature_counts in zip(self._reference.features, counts, strict=True):
-            value = psi([c / n for c in feature_counts], feature.proportions)
+        for feature, offset in zip(self._reference.features, self._offsets, strict=True):
+            bins = counts[offset : offset + len(feature.proportions)]
+            value = psi([c / n for c in bins], feature.proportions)
             drifts.append(FeatureDrift(feature.name, feature.kind, value, drift_level(value)))
         return DriftSummary(max(d.psi for d in drifts), tuple(drifts))
+
+
+def _binner(feature: FeatureReference) -> Callable[[Any], int]:
+    if isinstance(feature, NumericReference):
+        return partial(bisect_right, feature.edges)
+    return feature.bin_of
