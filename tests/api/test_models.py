@@ -130,6 +130,25 @@ async def test_reference_of_a_model_still_training_is_a_404_saying_so(
     assert response.status_code == 200
 
 
+async def test_reference_of_a_failed_model_is_a_404_saying_to_train_again(
+    client: httpx.AsyncClient,
+) -> None:
+    # liblinear passes parameter validation but refuses iris's three classes in fit
+    body = {
+        "name": "x",
+        "dataset": "iris",
+        "algorithm": "logistic_regression",
+        "params": {"solver": "liblinear"},
+    }
+    accepted = (await client.post("/api/models/train", json=body)).json()
+    assert (await wait_for_job(client, accepted["job_id"]))["state"] == "failed"
+
+    error = assert_error(
+        await client.get(f"/api/models/{accepted['model_id']}/reference"), 404, "no_reference"
+    )
+    assert "failed to train" in error["message"] and error["details"]["status"] == "failed"
+
+
 async def test_a_model_trained_before_references_has_none_and_is_told_how_to_get_one(
     client_factory: Callable[..., Any], database_url: str
 ) -> None:
