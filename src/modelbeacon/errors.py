@@ -11,7 +11,8 @@ scikit-learn) are translated at the adapter that calls the library, with ``raise
     │   ├── JobNotFoundError
     │   ├── PredictionNotFoundError
     │   ├── DatasetNotFoundError
-    │   └── NoActiveModelError
+    │   ├── NoActiveModelError
+    │   └── NoReferenceError          the model exists but has no drift reference (yet)
     ├── InvalidInputError             422  the request is well-formed JSON but its values are wrong
     │   └── UncomputableInputError    finite feature values the model cannot compute (they
     │                                 overflow inside it, or its probabilities come out NaN)
@@ -62,6 +63,10 @@ class DatasetNotFoundError(NotFoundError):
 
 class NoActiveModelError(NotFoundError):
     code = "no_active_model"
+
+
+class NoReferenceError(NotFoundError):
+    code = "no_reference"
 
 
 class InvalidInputError(ModelbeaconError):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
+from collections.abc import Callable
+from typing import Any
 
+import httpx
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
+from sqlalchemy import text
+
+from modelbeacon.storage.database import create_db_engine
 from tests.support import assert_error, train, wait_for_job
 
 
@@ -50,6 +57,116 @@ async def test_train_reports_real_progress_and_registers_a_ready_model(
     assert model["total_predictions"] == 0
     assert model["health"] == "unknown"
     assert model["last_trained_at"].endswith("Z")
+
+
+async def test_reference_is_the_training_split_in_decile_bins(client: httpx.AsyncClient) -> None:
+    model = await train(client, name="iris-lr", dataset="iris")
+    rows = (await client.get("/api/datasets/iris/rows")).json()
+
+    response = await client.get(f"/api/models/{model['id']}/reference")
+
+    assert response.status_code == 200
+    reference = response.json()
+    # the split training makes: stratified, 20% held out, random_state 0
+    X_train, _ = train_test_split(
+        np.array(rows["rows"]), test_size=0.2, stratify=rows["labels"], random_state=0
+    )
+    expected = []
+    for name, column in zip(rows["feature_names"], X_train.T, strict=True):
+        edges = np.unique(np.quantile(column, np.arange(1, 10) / 10))
+        counts = np.bincount(np.searchsorted(edges, column, side="right"), minlength=len(edges) + 1)
+        expected.append(
+            {
+                "name": name,
+                "kind": "numeric",
+                "edges": edges.tolist(),
+                "proportions": (counts / len(column)).tolist(),
+            }
+        )
+    assert reference == {"features": expected}
+    assert [f["name"] for f in reference["features"]] == model["feature_names"]
+
+
+async def test_a_trained_model_shows_its_calibration(client: httpx.AsyncClient) -> None:
+    model = await train(client, name="iris-lr", dataset="iris")
+    calibration = model["calibration"]
+
+    assert calibration["method"] in ("raw", "isotonic", "sigmoid")
+    assert 0.0 <= calibration["error"] <= calibration["raw_error"] <= 1.0
+    if calibration["method"] == "raw":
+        assert set(calibration) == {"method", "error", "raw_error"}
+    listed = (await client.get("/api/models")).json()
+    assert [m["calibration"] for m in listed] == [calibration]
+
+
+async def test_a_model_without_probabilities_has_no_calibration(
+    client: httpx.AsyncClient,
+) -> None:
+    model = await train(client, name="hinge", algorithm="sgd", params={"loss": "hinge"})
+
+    assert model["calibration"] is None
+    assert (await client.get(f"/api/models/{model['id']}/reference")).status_code == 200
+
+
+async def test_reference_of_a_model_still_training_is_a_404_saying_so(
+    client: httpx.AsyncClient,
+) -> None:
+    accepted = (
+        await client.post(
+            "/api/models/train",
+            json={"name": "x", "dataset": "iris", "algorithm": "logistic_regression"},
+        )
+    ).json()
+    # The training child needs seconds just to import scikit-learn, so it is still training.
+    error = assert_error(
+        await client.get(f"/api/models/{accepted['model_id']}/reference"), 404, "no_reference"
+    )
+    assert "still training" in error["message"]
+    assert error["details"] == {"model_id": int(accepted["model_id"]), "status": "training"}
+    assert (await client.get(f"/api/models/{accepted['model_id']}")).json()["calibration"] is None
+
+    await wait_for_job(client, accepted["job_id"])
+    response = await client.get(f"/api/models/{accepted['model_id']}/reference")
+    assert response.status_code == 200
+
+
+async def test_reference_of_a_failed_model_is_a_404_saying_to_train_again(
+    client: httpx.AsyncClient,
+) -> None:
+    # liblinear passes parameter validation but refuses iris's three classes in fit
+    body = {
+        "name": "x",
+        "dataset": "iris",
+        "algorithm": "logistic_regression",
+        "params": {"solver": "liblinear"},
+    }
+    accepted = (await client.post("/api/models/train", json=body)).json()
+    assert (await wait_for_job(client, accepted["job_id"]))["state"] == "failed"
+
+    error = assert_error(
+        await client.get(f"/api/models/{accepted['model_id']}/reference"), 404, "no_reference"
+    )
+    assert "failed to train" in error["message"] and error["details"]["status"] == "failed"
+
+
+async def test_a_model_trained_before_references_has_none_and_is_told_how_to_get_one(
+    client_factory: Callable[..., Any], database_url: str
+) -> None:
+    async with client_factory() as client:
+        model = await train(client)
+    # what revision 0003 leaves on the rows of models trained before it
+    engine = create_db_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("update models set drift_reference = null, calibration = null"))
+    engine.dispose()
+
+    async with client_factory() as client:
+        error = assert_error(
+            await client.get(f"/api/models/{model['id']}/reference"), 404, "no_reference"
+        )
+        assert "trained before" in error["message"] and "POST /api/models/train" in error["message"]
+        assert error["details"]["status"] == "ready"
+        assert (await client.get(f"/api/models/{model['id']}")).json()["calibration"] is None
 
 
 async def test_train_counts_versions_up_per_name(client: httpx.AsyncClient) -> None:
@@ -111,6 +228,7 @@ async def test_unknown_model_and_job_are_404(client: httpx.AsyncClient) -> None:
     assert_error(await client.post("/api/models/999/deploy"), 404, "model_not_found")
     assert_error(await client.get("/api/models/999/metrics/realtime"), 404, "model_not_found")
     assert_error(await client.get("/api/models/999/predictions"), 404, "model_not_found")
+    assert_error(await client.get("/api/models/999/reference"), 404, "model_not_found")
 
 
 async def test_ids_beyond_the_database_key_range_are_422_not_500(
@@ -124,6 +242,7 @@ async def test_ids_beyond_the_database_key_range_are_422_not_500(
         "/api/models/{}",
         "/api/models/{}/metrics/realtime",
         "/api/models/{}/predictions",
+        "/api/models/{}/reference",
     ):
         for bad in (largest + 1, 11162501855558907904, 0, -1):
             assert_error(await client.get(path.format(bad)), 422, "invalid_request")

@@ -1,4 +1,5 @@
-"""Tests for ``train``: stages, real progress, accuracy, feature statistics, failures."""
+"""Tests for ``train``: stages, real progress, accuracy, feature statistics, drift reference,
+calibration, failures."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
 from modelbeacon.errors import InvalidInputError, TrainingError
+from modelbeacon.registry.calibration import expected_calibration_error, fit_calibration
 from modelbeacon.registry.datasets import load_dataset
+from modelbeacon.registry.reference import drift_reference
 from modelbeacon.registry.training import (
     ALGORITHM_NAMES,
     TrainingProgress,
@@ -90,8 +94,12 @@ def test_train_on_iris_is_accurate_and_describes_itself(
     assert proba.shape == (5, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert model.estimator.predict(iris.X).tolist().count(0) >= 40
-    last = progress_log.reports[-1]
-    assert last.details == f"validation accuracy {model.validation_accuracy:.3f}"
+    evaluating = [r.details for r in progress_log.reports if r.stage == "evaluating"]
+    scored = f"validation accuracy {model.validation_accuracy:.3f}"
+    assert evaluating[1] == f"{scored}; calibrating the model's confidence"
+    assert evaluating[-1].startswith(f"{scored}; ")
+    assert model.calibration is not None
+    assert f"{model.calibration.raw_error:.3f}" in evaluating[-1]
 
 
 def test_train_records_effective_params_with_spec_overriding_defaults() -> None:
@@ -109,6 +117,46 @@ def test_train_feature_stats_describe_the_training_split() -> None:
     np.testing.assert_allclose(model.feature_means, iris.X.mean(axis=0), rtol=0.05)
     assert model.feature_means != tuple(iris.X.mean(axis=0).tolist())
     np.testing.assert_allclose(model.feature_stds, iris.X.std(axis=0), rtol=0.1)
+
+
+def test_train_drift_reference_bins_the_training_split() -> None:
+    iris = load_dataset("iris")
+    # the split train makes: stratified, 20% held out, seeded by random_state
+    X_train, X_val = train_test_split(iris.X, test_size=0.2, stratify=iris.y, random_state=3)
+
+    model = train(TrainingSpec("iris", "logistic_regression", {}, random_state=3), lambda _: None)
+
+    assert model.reference == drift_reference(X_train, model.feature_names)
+    # the training split's, not the validation split's nor the whole dataset's
+    assert model.reference != drift_reference(X_val, model.feature_names)
+    for j, feature in enumerate(model.reference.features):
+        np.testing.assert_allclose(
+            feature.edges,  # type: ignore[union-attr]
+            np.unique(np.quantile(X_train[:, j], np.arange(1, 10) / 10)),
+        )
+
+
+def test_train_calibrates_the_validation_split_top_probability() -> None:
+    spec = TrainingSpec("breast_cancer", "random_forest", {"n_estimators": 20}, random_state=5)
+    data = load_dataset("breast_cancer")
+    _, X_val, _, y_val = train_test_split(
+        data.X, data.y, test_size=0.2, stratify=data.y, random_state=5
+    )
+
+    model = train(spec, lambda _: None)
+
+    top = model.estimator.predict_proba(X_val).max(axis=1)
+    correct = model.estimator.predict(X_val) == y_val
+    assert model.calibration == fit_calibration(top, correct, random_state=5)
+    assert model.calibration.raw_error == pytest.approx(expected_calibration_error(top, correct))
+
+
+def test_train_without_probabilities_has_no_calibration() -> None:
+    model = train(TrainingSpec("iris", "sgd", {"loss": "hinge", "max_iter": 10}), lambda _: None)
+
+    assert not hasattr(model.estimator, "predict_proba")
+    assert model.calibration is None
+    assert len(model.reference.features) == 4
 
 
 @pytest.mark.parametrize(

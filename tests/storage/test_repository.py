@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from sqlalchemy import inspect, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect, text
 
 from modelbeacon.errors import ConflictError
+from modelbeacon.metrics.calibration import Calibration
+from modelbeacon.metrics.psi import CategoricalReference, DriftReference, NumericReference
 from modelbeacon.prediction import PredictionRecord
-from modelbeacon.storage.database import Database, create_db_engine, migrate
+from modelbeacon.storage.database import MIGRATIONS_DIR, Database, create_db_engine, migrate
 from modelbeacon.storage.job_repository import JobRepository
 from modelbeacon.storage.model_repository import ModelRepository
 from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.storage.records import LabelUpdate, TrainedFields
+
+# Floats that only round-trip if stored exactly (a subnormal, 0.1 + 0.2, a third).
+REFERENCE = DriftReference(
+    (
+        NumericReference("a", (5e-324, 0.1 + 0.2, 1 / 3), (0.25, 0.25, 0.25, 0.25)),
+        CategoricalReference("b", ("red", 7), (0.5, 0.3, 0.2)),
+    )
+)
+CALIBRATION = Calibration(
+    "isotonic", x=(0.4, 2 / 3, 1.0), y=(0.1, 0.7, 0.97), error=0.021, raw_error=1 / 7
+)
 
 
 def _trained() -> TrainedFields:
@@ -24,6 +41,8 @@ def _trained() -> TrainedFields:
         artifact_path="m.skops",
         artifact_sha256="0" * 64,
         artifact_trusted_types=(),
+        reference=REFERENCE,
+        calibration=CALIBRATION,
     )
 
 
@@ -50,6 +69,87 @@ def test_migrate_is_idempotent_and_creates_every_table(database_url: str) -> Non
     tables = set(inspect(engine).get_table_names())
     assert {"models", "training_jobs", "deployments", "predictions", "alembic_version"} <= tables
     engine.dispose()
+
+
+def _alembic(engine: Engine, action: str, revision: str) -> None:
+    """``alembic upgrade|downgrade <revision>`` on ``engine``, configured as ``migrate`` is."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+
+def test_migration_0003_keeps_existing_models_without_reference(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    _alembic(engine, "upgrade", "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into models (name, version, algorithm, dataset, params, status,"
+                " created_at, last_trained_at, validation_accuracy, feature_names, classes,"
+                " feature_means, feature_stds, artifact_path, artifact_sha256,"
+                " artifact_trusted_types)"
+                " values ('old', 1, 'sgd', 'iris', '{}', 'active', 1.0, 2.0, 0.9,"
+                " '[\"a\", \"b\"]', '[0, 1]', '[0.0, 1.0]', '[1.0, 2.0]', 'm.skops',"
+                " :sha, '[]')"
+            ),
+            {"sha": "0" * 64},
+        )
+
+    migrate(engine)
+
+    columns = {c["name"]: c for c in inspect(engine).get_columns("models")}
+    assert columns["drift_reference"]["nullable"] and columns["calibration"]["nullable"]
+    indexes = {index["name"] for index in inspect(engine).get_indexes("models")}
+    assert "uq_models_one_active" in indexes  # batch mode kept the one-active guard
+    with engine.begin() as conn:
+        stored = conn.execute(text("select drift_reference, calibration from models")).one()
+    assert tuple(stored) == (None, None)
+    (old,) = ModelRepository(Database(engine)).list()
+    assert (old.name, old.status, old.feature_names, old.validation_accuracy) == (
+        "old",
+        "active",
+        ("a", "b"),
+        0.9,
+    )
+    assert old.reference is None and old.calibration is None
+    engine.dispose()
+
+
+def test_migration_0003_downgrades_to_the_schema_before_it(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    migrate(engine)
+
+    _alembic(engine, "downgrade", "0002")
+
+    columns = {c["name"] for c in inspect(engine).get_columns("models")}
+    assert "purged_predictions" in columns
+    assert not columns & {"drift_reference", "calibration"}
+    engine.dispose()
+
+
+def test_reference_and_calibration_round_trip_exactly(database: Database) -> None:
+    models = ModelRepository(database)
+    with_both, _ = models.create_for_training("a", "iris", "sgd", {}, 1.0)
+    without_proba, _ = models.create_for_training("b", "iris", "sgd", {"loss": "hinge"}, 1.0)
+    assert with_both.reference is None and with_both.calibration is None  # still training
+
+    ready = models.mark_ready(with_both.id, _trained(), 2.0)
+    models.mark_ready(without_proba.id, replace(_trained(), calibration=None), 2.0)
+
+    assert ready.reference == REFERENCE and ready.calibration == CALIBRATION
+    stored = models.get(with_both.id)
+    assert stored is not None
+    assert stored.reference == REFERENCE and stored.calibration == CALIBRATION
+    bare = models.get(without_proba.id)
+    assert bare is not None and bare.reference == REFERENCE and bare.calibration is None
+    with database.transaction() as conn:
+        # no calibration is SQL NULL, as for rows from before revision 0003, not JSON null
+        nulls = conn.execute(
+            text("select count(*) from models where calibration is null")
+        ).scalar_one()
+    assert nulls == 1
 
 
 def test_versions_count_up_per_name(database: Database) -> None:

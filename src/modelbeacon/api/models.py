@@ -13,6 +13,7 @@ from modelbeacon.api.schemas import (
     Model,
     ModelId,
     PredictionHistory,
+    Reference,
     TrainAccepted,
     TrainRequest,
 )
@@ -29,6 +30,11 @@ async def list_models(services: ServicesDep) -> list[dict[str, Any]]:
 @router.get("/models/{model_id}", response_model=Model)
 async def get_model(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
     return model_view(services.models.get(model_id))
+
+
+@router.get("/models/{model_id}/reference", response_model=Reference)
+async def get_reference(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
+    return services.models.reference(model_id).as_dict()
 
 
 @router.post("/models/train", response_model=TrainAccepted, status_code=202)

@@ -82,6 +82,33 @@ class Feedback(BaseModel):
     created: bool
 
 
+class RawCalibration(BaseModel):
+    method: Literal["raw"]
+    error: float | None
+    raw_error: float | None
+
+
+class IsotonicCalibration(BaseModel):
+    method: Literal["isotonic"]
+    error: float | None
+    raw_error: float | None
+    x: list[float]
+    y: list[float]
+
+
+class SigmoidCalibration(BaseModel):
+    method: Literal["sigmoid"]
+    error: float | None
+    raw_error: float | None
+    a: float
+    b: float
+
+
+CalibrationMap = Annotated[
+    RawCalibration | IsotonicCalibration | SigmoidCalibration, Field(discriminator="method")
+]
+
+
 class Model(BaseModel):
     id: str
     name: str
@@ -98,7 +125,30 @@ class Model(BaseModel):
     total_predictions: int
     feature_names: list[str]
     classes: list[Any]
+    calibration: CalibrationMap | None
     error: str | None
+
+
+class NumericFeatureReference(BaseModel):
+    name: str
+    kind: Literal["numeric"]
+    edges: list[float]
+    proportions: list[float]
+
+
+class CategoricalFeatureReference(BaseModel):
+    name: str
+    kind: Literal["categorical"]
+    categories: list[Any]
+    proportions: list[float]
+
+
+class Reference(BaseModel):
+    features: list[
+        Annotated[
+            NumericFeatureReference | CategoricalFeatureReference, Field(discriminator="kind")
+        ]
+    ]
 
 
 class Job(BaseModel):

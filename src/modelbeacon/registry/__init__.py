@@ -4,6 +4,8 @@ datasets    the built-in datasets (shipped with scikit-learn, no download)
 algorithms  the catalogue: estimator, defaults and fit strategy per algorithm name
 params      checking a client's hyperparameters before training
 fitting     fit strategies that report real progress (trees, stages, epochs)
+reference   the drift reference: decile bins of each feature of the training split
+calibration the top-class probability's calibration map, fitted on the validation split
 training    TrainingSpec -> validate_spec / train -> TrainedModel
 predictor   the Predictor interface services call, and SklearnPredictor
 artifacts   ArtifactStore: skops files, atomic writes, sha256, trusted types, safe keys

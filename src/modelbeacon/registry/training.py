@@ -7,7 +7,8 @@ the callback in four stages with non-decreasing percentages:
     loading_data  0-5    the built-in dataset is loaded
     splitting     5-10   a stratified held-out validation split is made
     fitting       10-85  per tree batch, boosting stage or epoch, as the algorithm allows
-    evaluating    85-92  accuracy on the held-out split
+    evaluating    85-92  accuracy on the held-out split, then the calibration of the model's
+                         top-class probability on it (``registry.calibration``)
 
 The caller reports ``saving`` and ``ready`` itself once it has stored the result.
 """
@@ -23,9 +24,13 @@ import numpy as np
 from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
 from modelbeacon.errors import InvalidInputError, TrainingError
+from modelbeacon.metrics.calibration import Calibration
+from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry.algorithms import ALGORITHM_NAMES, ALGORITHMS, Algorithm
+from modelbeacon.registry.calibration import fit_calibration
 from modelbeacon.registry.datasets import DATASET_NAMES, Dataset, load_dataset
 from modelbeacon.registry.params import build_checked_estimator
+from modelbeacon.registry.reference import drift_reference
 
 __all__ = [
     "ALGORITHM_NAMES",
@@ -77,8 +82,11 @@ class TrainedModel:
     ``estimator`` predicts from raw, unscaled features in ``feature_names`` order (a
     ``Pipeline`` with its scaler where the algorithm needs one) and has ``predict_proba`` unless
     the chosen loss has none. ``params`` are the hyperparameters modelbeacon set (its defaults
-    overridden by the spec's), JSON-able. ``feature_means``/``feature_stds`` (population std)
-    describe the training split, the reference for drift.
+    overridden by the spec's), JSON-able. ``reference`` bins every feature of the training
+    split for PSI drift (``registry.reference``); ``feature_means``/``feature_stds``
+    (population std) describe the same split for the older z-score drift. ``calibration`` maps
+    the estimator's top-class probability to the chance it is right, fitted on the validation
+    split (``registry.calibration``); ``None`` when the estimator has no ``predict_proba``.
     """
 
     estimator: Any
@@ -92,6 +100,8 @@ class TrainedModel:
     n_validation: int
     feature_means: tuple[float, ...]
     feature_stds: tuple[float, ...]
+    reference: DriftReference
+    calibration: Calibration | None
 
 
 def validate_spec(spec: TrainingSpec) -> None:
@@ -192,8 +202,12 @@ def _train(spec: TrainingSpec, report: _MonotonicReporter) -> TrainedModel:
     fitted = ALGORITHMS[spec.algorithm].fit(estimator, X_train, y_train, report_fit)
 
     report("evaluating", 85.0, f"scoring {len(y_val)} validation samples")
-    accuracy = float(np.mean(fitted.predict(X_val) == y_val))
-    report("evaluating", 92.0, f"validation accuracy {accuracy:.3f}")
+    correct = fitted.predict(X_val) == y_val
+    accuracy = float(np.mean(correct))
+    scored = f"validation accuracy {accuracy:.3f}"
+    report("evaluating", 88.0, f"{scored}; calibrating the model's confidence")
+    calibration = _calibration(fitted, X_val, correct, spec.random_state)
+    report("evaluating", 92.0, f"{scored}; {_calibration_words(calibration)}")
 
     return TrainedModel(
         estimator=fitted,
@@ -207,6 +221,29 @@ def _train(spec: TrainingSpec, report: _MonotonicReporter) -> TrainedModel:
         n_validation=len(y_val),
         feature_means=tuple(float(m) for m in X_train.mean(axis=0)),
         feature_stds=tuple(float(s) for s in X_train.std(axis=0)),
+        reference=drift_reference(X_train, data.feature_names),
+        calibration=calibration,
+    )
+
+
+def _calibration(
+    fitted: Any, X_val: np.ndarray, correct: np.ndarray, seed: int
+) -> Calibration | None:
+    # Pipelines and SGD expose predict_proba only when their final step/loss supports it
+    if not hasattr(fitted, "predict_proba"):
+        return None
+    top_probability = fitted.predict_proba(X_val).max(axis=1)
+    return fit_calibration(top_probability, correct, random_state=seed)
+
+
+def _calibration_words(calibration: Calibration | None) -> str:
+    if calibration is None:
+        return "no probabilities to calibrate"
+    if calibration.method == "raw":
+        return f"probabilities kept raw (calibration error {calibration.raw_error:.3f})"
+    return (
+        f"{calibration.method} calibration, error {calibration.error:.3f} "
+        f"(raw {calibration.raw_error:.3f})"
     )
 
 

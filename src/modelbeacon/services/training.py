@@ -188,6 +188,8 @@ class TrainingService:
             classes=outcome.classes,
             feature_means=outcome.feature_means,
             feature_stds=outcome.feature_stds,
+            reference=outcome.reference,
+            calibration=outcome.calibration,
             artifact_path=outcome.artifact.path,
             artifact_sha256=outcome.artifact.sha256,
             artifact_trusted_types=outcome.artifact.trusted_types,

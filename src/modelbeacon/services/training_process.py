@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from modelbeacon.errors import ModelbeaconError, TrainingError
+from modelbeacon.metrics.calibration import Calibration
+from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry import (
     ArtifactStore,
     StoredArtifact,
@@ -30,11 +32,16 @@ _JOIN_SECONDS = 5.0
 
 @dataclass(frozen=True, slots=True)
 class TrainingOutcome:
+    """What the child hands back: the ``TrainedModel`` facts the service stores, and where
+    the artifact was saved (the estimator itself stays in the child)."""
+
     validation_accuracy: float
     feature_names: tuple[str, ...]
     classes: tuple[Any, ...]
     feature_means: tuple[float, ...]
     feature_stds: tuple[float, ...]
+    reference: DriftReference
+    calibration: Calibration | None
     artifact: StoredArtifact
 
 
@@ -52,6 +59,8 @@ def _child_main(spec: TrainingSpec, artifact_root: str, key: str, conn: Connecti
                     classes=tuple(trained.classes),
                     feature_means=trained.feature_means,
                     feature_stds=trained.feature_stds,
+                    reference=trained.reference,
+                    calibration=trained.calibration,
                     artifact=artifact,
                 ),
             )

@@ -34,6 +34,7 @@ def model_view(live: LiveModel) -> dict[str, Any]:
         "total_predictions": live.monitor.total_predictions,
         "feature_names": list(record.feature_names),
         "classes": list(record.classes),
+        "calibration": None if record.calibration is None else record.calibration.as_dict(),
         "error": record.error,
     }
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Row, and_, func, insert, select, update
 
 from modelbeacon.errors import ConflictError
+from modelbeacon.metrics.calibration import Calibration
+from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.storage.database import Database
 from modelbeacon.storage.job_repository import job_record
 from modelbeacon.storage.records import JobRecord, ModelRecord, TrainedFields
@@ -17,7 +18,10 @@ _VERSION_RETRIES = 3
 
 
 def _model(row: Row[Any]) -> ModelRecord:
+    """The record of a ``models`` row; ``ValueError`` (or ``KeyError``/``TypeError``) if its
+    stored reference or calibration is malformed, which only a hand-edited row can be."""
     m = row._mapping
+    reference, calibration = m["drift_reference"], m["calibration"]
     return ModelRecord(
         id=m["id"],
         name=m["name"],
@@ -38,7 +42,25 @@ def _model(row: Row[Any]) -> ModelRecord:
         artifact_path=m["artifact_path"],
         artifact_sha256=m["artifact_sha256"],
         artifact_trusted_types=tuple(m["artifact_trusted_types"] or ()),
+        reference=None if reference is None else DriftReference.from_dict(reference),
+        calibration=None if calibration is None else Calibration.from_dict(calibration),
     )
+
+
+def _trained_values(trained: TrainedFields) -> dict[str, Any]:
+    """``trained`` as ``models`` column values (JSON columns get lists and dicts)."""
+    return {
+        "validation_accuracy": trained.validation_accuracy,
+        "feature_names": list(trained.feature_names),
+        "classes": list(trained.classes),
+        "feature_means": list(trained.feature_means),
+        "feature_stds": list(trained.feature_stds),
+        "artifact_path": trained.artifact_path,
+        "artifact_sha256": trained.artifact_sha256,
+        "artifact_trusted_types": list(trained.artifact_trusted_types),
+        "drift_reference": trained.reference.as_dict(),
+        "calibration": None if trained.calibration is None else trained.calibration.as_dict(),
+    }
 
 
 class ModelRepository:
@@ -110,15 +132,11 @@ class ModelRepository:
             return [_model(r) for r in conn.execute(select(models).order_by(models.c.id))]
 
     def mark_ready(self, model_id: int, trained: TrainedFields, now: float) -> ModelRecord:
-        values = asdict(trained)
-        for key in ("feature_names", "classes", "feature_means", "feature_stds"):
-            values[key] = list(values[key])
-        values["artifact_trusted_types"] = list(values["artifact_trusted_types"])
         with self._db.transaction() as conn:
             conn.execute(
                 update(models)
                 .where(models.c.id == model_id)
-                .values(status="ready", error=None, last_trained_at=now, **values)
+                .values(status="ready", error=None, last_trained_at=now, **_trained_values(trained))
             )
             return _model(conn.execute(select(models).where(models.c.id == model_id)).one())
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelbeacon.metrics.calibration import Calibration
+from modelbeacon.metrics.psi import DriftReference
+
 
 @dataclass(frozen=True, slots=True)
 class ModelRecord:
+    """One stored model. ``reference`` is ``None`` until training completes and for models
+    trained before references were recorded; ``calibration`` is ``None`` then too, and for a
+    model without probabilities."""
+
     id: int
     name: str
     version: int
@@ -27,6 +34,8 @@ class ModelRecord:
     artifact_path: str | None
     artifact_sha256: str | None
     artifact_trusted_types: tuple[str, ...]
+    reference: DriftReference | None
+    calibration: Calibration | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,8 @@ class TrainedFields:
     artifact_path: str
     artifact_sha256: str
     artifact_trusted_types: tuple[str, ...]
+    reference: DriftReference
+    calibration: Calibration | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,10 @@ models = Table(
     Column("artifact_path", String(255), nullable=True),
     Column("artifact_sha256", String(64), nullable=True),
     Column("artifact_trusted_types", JSON, nullable=True),
+    # DriftReference.as_dict() and Calibration.as_dict(); NULL for models trained before they
+    # were recorded (revision 0003), calibration also NULL for a model without probabilities.
+    Column("drift_reference", JSON(none_as_null=True), nullable=True),
+    Column("calibration", JSON(none_as_null=True), nullable=True),
     # Successful prediction rows retention deleted: total_predictions counts them still.
     Column("purged_predictions", Integer, nullable=False, server_default="0"),
     UniqueConstraint("name", "version", name="uq_models_name_version"),
