@@ -36,8 +36,6 @@ def _trained() -> TrainedFields:
         validation_accuracy=0.9,
         feature_names=("a", "b"),
         classes=(0, 1),
-        feature_means=(0.0, 1.0),
-        feature_stds=(1.0, 2.0),
         artifact_path="m.skops",
         artifact_sha256="0" * 64,
         artifact_trusted_types=(),
@@ -101,6 +99,7 @@ def test_migration_0003_keeps_existing_models_without_reference(database_url: st
 
     columns = {c["name"]: c for c in inspect(engine).get_columns("models")}
     assert columns["drift_reference"]["nullable"] and columns["calibration"]["nullable"]
+    assert not columns.keys() & {"feature_means", "feature_stds"}  # replaced by the PSI bins
     indexes = {index["name"] for index in inspect(engine).get_indexes("models")}
     assert "uq_models_one_active" in indexes  # batch mode kept the one-active guard
     with engine.begin() as conn:
@@ -124,7 +123,7 @@ def test_migration_0003_downgrades_to_the_schema_before_it(database_url: str) ->
     _alembic(engine, "downgrade", "0002")
 
     columns = {c["name"] for c in inspect(engine).get_columns("models")}
-    assert "purged_predictions" in columns
+    assert "purged_predictions" in columns and {"feature_means", "feature_stds"} <= columns
     assert not columns & {"drift_reference", "calibration"}
     engine.dispose()
 

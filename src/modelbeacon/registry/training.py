@@ -83,8 +83,7 @@ class TrainedModel:
     ``Pipeline`` with its scaler where the algorithm needs one) and has ``predict_proba`` unless
     the chosen loss has none. ``params`` are the hyperparameters modelbeacon set (its defaults
     overridden by the spec's), JSON-able. ``reference`` bins every feature of the training
-    split for PSI drift (``registry.reference``); ``feature_means``/``feature_stds``
-    (population std) describe the same split for the older z-score drift. ``calibration`` maps
+    split for PSI drift (``registry.reference``). ``calibration`` maps
     the estimator's top-class probability to the chance it is right, fitted on the validation
     split (``registry.calibration``); ``None`` when the estimator has no ``predict_proba``.
     """
@@ -98,8 +97,6 @@ class TrainedModel:
     validation_accuracy: float
     n_train: int
     n_validation: int
-    feature_means: tuple[float, ...]
-    feature_stds: tuple[float, ...]
     reference: DriftReference
     calibration: Calibration | None
 
@@ -219,8 +216,6 @@ def _train(spec: TrainingSpec, report: _MonotonicReporter) -> TrainedModel:
         validation_accuracy=accuracy,
         n_train=len(y_train),
         n_validation=len(y_val),
-        feature_means=tuple(float(m) for m in X_train.mean(axis=0)),
-        feature_stds=tuple(float(s) for s in X_train.std(axis=0)),
         reference=drift_reference(X_train, data.feature_names),
         calibration=calibration,
     )

@@ -27,8 +27,8 @@ SERVABLE = frozenset({"ready", "active", "inactive"})
 def _trained(record: ModelRecord) -> dict[str, Any]:
     """What the monitor needs from training: drift reference, calibration, classes."""
     return {
-        "reference": None,
-        "calibration": None,
+        "reference": record.reference,
+        "calibration": record.calibration,
         "classes": record.classes,
     }
 

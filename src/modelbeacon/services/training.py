@@ -186,8 +186,6 @@ class TrainingService:
             validation_accuracy=outcome.validation_accuracy,
             feature_names=outcome.feature_names,
             classes=outcome.classes,
-            feature_means=outcome.feature_means,
-            feature_stds=outcome.feature_stds,
             reference=outcome.reference,
             calibration=outcome.calibration,
             artifact_path=outcome.artifact.path,

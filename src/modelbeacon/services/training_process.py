@@ -38,8 +38,6 @@ class TrainingOutcome:
     validation_accuracy: float
     feature_names: tuple[str, ...]
     classes: tuple[Any, ...]
-    feature_means: tuple[float, ...]
-    feature_stds: tuple[float, ...]
     reference: DriftReference
     calibration: Calibration | None
     artifact: StoredArtifact
@@ -57,8 +55,6 @@ def _child_main(spec: TrainingSpec, artifact_root: str, key: str, conn: Connecti
                     validation_accuracy=trained.validation_accuracy,
                     feature_names=trained.feature_names,
                     classes=tuple(trained.classes),
-                    feature_means=trained.feature_means,
-                    feature_stds=trained.feature_stds,
                     reference=trained.reference,
                     calibration=trained.calibration,
                     artifact=artifact,

@@ -29,8 +29,6 @@ class ModelRecord:
     validation_accuracy: float | None
     feature_names: tuple[str, ...]
     classes: tuple[Any, ...]
-    feature_means: tuple[float, ...]
-    feature_stds: tuple[float, ...]
     artifact_path: str | None
     artifact_sha256: str | None
     artifact_trusted_types: tuple[str, ...]
@@ -58,8 +56,6 @@ class TrainedFields:
     validation_accuracy: float
     feature_names: tuple[str, ...]
     classes: tuple[Any, ...]
-    feature_means: tuple[float, ...]
-    feature_stds: tuple[float, ...]
     artifact_path: str
     artifact_sha256: str
     artifact_trusted_types: tuple[str, ...]

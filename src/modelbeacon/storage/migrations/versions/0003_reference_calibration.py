@@ -1,4 +1,5 @@
-"""store each model's drift reference (PSI bins) and confidence calibration
+"""store each model's drift reference (PSI bins) and confidence calibration, drop the z-score
+drift statistics they replace
 
 Revision ID: 0003
 Revises: 0002
@@ -21,9 +22,13 @@ def upgrade() -> None:
     with op.batch_alter_table("models", schema=None) as batch_op:
         batch_op.add_column(sa.Column("drift_reference", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("calibration", sa.JSON(), nullable=True))
+        batch_op.drop_column("feature_means")
+        batch_op.drop_column("feature_stds")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("models", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("feature_stds", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("feature_means", sa.JSON(), nullable=True))
         batch_op.drop_column("calibration")
         batch_op.drop_column("drift_reference")
