@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.metrics.oracle import judged_accuracy
+from tests.policies import health_policy
 from tests.support import IRIS_ROWS, LiveClient, deployed_model, running_server, ws_url
 
 pytestmark = pytest.mark.slow
@@ -64,30 +66,18 @@ async def test_ws_model_metrics_update_comes_once_per_interval_at_most_and_at_le
 
 
 def expected_transitions(
-    correct: list[bool],
-    *,
-    warning: float = 0.85,
-    critical: float = 0.80,
-    min_labelled: int = 20,
-    window: int = 100,
+    correct: list[bool], *, min_labelled: int = 20, window: int = 100
 ) -> list[tuple[str, str, str, str]]:
-    """(old_status, new_status, old_health, new_health) per change, from the accuracy
-    arithmetic of DESIGN.md section 3 (an active model; latency and errors healthy)."""
+    """(old_status, new_status, old_health, new_health) per change of an active model whose
+    latency and errors are healthy, from the brute-force health judgement of the oracle."""
+    policy = health_policy(min_labelled=min_labelled)
     status, health = "active", "unknown"
-    outcomes: list[bool] = []
+    stream: list[tuple[bool, int, int]] = []
     changes = []
-    for ok in correct:
-        outcomes.append(ok)
-        recent = outcomes[-window:]
-        accuracy = sum(recent) / len(recent)
-        if len(recent) < min_labelled:
-            new_health = "unknown"
-        elif accuracy < critical:
-            new_health = "critical"
-        elif accuracy < warning:
-            new_health = "warning"
-        else:
-            new_health = "healthy"
+    for i, ok in enumerate(correct):
+        recent = correct[max(0, i + 1 - window) : i + 1]
+        stream.append((ok, sum(recent), len(recent)))
+        new_health = judged_accuracy(policy, stream)
         new_status = "degraded" if new_health == "critical" else "active"
         if (new_status, new_health) != (status, health):
             changes.append((status, new_status, health, new_health))
@@ -96,15 +86,14 @@ def expected_transitions(
 
 
 async def test_ws_every_client_gets_each_status_change_exactly_once(tmp_path: Path) -> None:
-    # 30 right, then wrong until well below 80%, then right again until back above 85%.
-    correct = [True] * 30 + [False] * 12 + [True] * 40
+    # 30 right, then wrong until the evidence says below 80%, then right again until it
+    # says above 85%: the CUSUMs move health straight across both lines each way.
+    correct = [True] * 30 + [False] * 12 + [True] * 60
     expected = expected_transitions(correct)
     assert expected == [
         ("active", "active", "unknown", "healthy"),
-        ("active", "active", "healthy", "warning"),
-        ("active", "degraded", "warning", "critical"),
-        ("degraded", "active", "critical", "warning"),
-        ("active", "active", "warning", "healthy"),
+        ("active", "degraded", "healthy", "critical"),
+        ("degraded", "active", "critical", "healthy"),
     ]
     with running_server(tmp_path, metrics_interval=0.3, prediction_interval=0.2) as srv:
         async with (
@@ -133,11 +122,11 @@ async def test_ws_every_client_gets_each_status_change_exactly_once(tmp_path: Pa
             for client in clients:
                 await client.wait_for(
                     lambda m: (
-                        _transition(m)[2:] == ("warning", "healthy")
+                        _transition(m) == expected[-1]
                         if m["type"] == "model_status_change"
                         else False
                     ),
-                    what="the recovery to healthy",
+                    what="the last change",
                 )
             await asyncio.sleep(1.5)  # several metrics ticks: room for any duplicate to show
             current = (await rest.get(f"/api/models/{model['id']}")).json()

@@ -44,10 +44,12 @@ class Sizes:
 
 
 # The judgement's CUSUMs as its docstring tables them: (p0, p1, limit) as offsets from the
-# lines, in the order drop to warning, drop to critical, rise to healthy, rise from critical.
+# lines, in the order drop to warning, drop to critical, rise to healthy, rise from critical,
+# rise from critical to healthy.
 def cusum_table(w: float, c: float) -> list[tuple[float, float, float]]:
     return [(w + 0.03, w - 0.03, 6.0), (w + 0.03, c - 0.05, 8.0),
-            (w - 0.03, w + 0.03, 5.0), (c - 0.03, c + 0.03, 6.5)]  # fmt: skip
+            (w - 0.03, w + 0.03, 5.0), (c - 0.03, c + 0.03, 6.5),
+            (c - 0.03, w + 0.03, 7.5)]  # fmt: skip
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -65,7 +67,7 @@ def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -
     window's (hits, n) after it."""
     w, c = policy.accuracy_warning, policy.accuracy_critical
     table = cusum_table(w, c)
-    sums = [0.0] * 4
+    sums = [0.0] * 5
     part = "unknown"
     for correct, k, n in stream:
         for i, (p0, p1, _) in enumerate(table):
@@ -77,7 +79,7 @@ def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -
         else:
             low, high = wilson(k, n)
             acc = k / n
-            alarm = [sums[i] > table[i][2] for i in range(4)]
+            alarm = [sums[i] > table[i][2] for i in range(5)]
             if high < c:
                 new = "critical"
             elif low >= w:
@@ -88,7 +90,9 @@ def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -
                 new = "critical"
             elif part == "healthy" and alarm[0] and acc < w:
                 new = "warning"
-            elif part == "warning" and alarm[2] and acc >= w:
+            elif acc >= w and (
+                (part == "warning" and alarm[2]) or (part == "critical" and alarm[4])
+            ):
                 new = "healthy"
             elif part == "critical" and alarm[3] and acc >= c:
                 new = "warning"
@@ -96,7 +100,7 @@ def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -
                 new = part
         if new != part and part != "unknown" and new != "unknown":
             if SEVERITY[new] > SEVERITY[part]:
-                sums[2] = sums[3] = 0.0
+                sums[2] = sums[3] = sums[4] = 0.0
             else:
                 sums[0] = sums[1] = 0.0
         part = new

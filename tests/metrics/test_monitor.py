@@ -49,12 +49,13 @@ def test_monitor_degrades_when_active_and_critical_then_recovers() -> None:
         if got and recovered_at is None:
             recovered_at = i
         transitions += got
-    # 5 wrong, then right labels: the interval clears the warning line at 69 of 74 right
-    # (low 0.851), before the CUSUM for a rise (87 right labels) could.
+    # 5 wrong, then right labels: after 57 right ones the CUSUM for a rise above both lines
+    # passes 7.5 (57 x ln(0.88 / 0.77)), before the interval clears 0.85 (69 of 74 right).
     assert shape(transitions) == [("degraded", "active", "critical", "healthy")]
-    assert recovered_at == 73
-    assert "0.932 [0.851, 0.971] over the last 74 labels is wholly at or above" in (
-        transitions[0].reason
+    assert recovered_at == 61
+    assert transitions[0].reason.startswith(
+        "accuracy 0.919 [0.825, 0.965] over the last 62 labels is at or above the warning line "
+        "0.85, and the label stream's CUSUM for a rise above both lines (7.6) passed its limit 7.5"
     )
 
 

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from modelbeacon.client import DatasetRows
+from modelbeacon.metrics.judgement import AccuracyJudge
 from modelbeacon.registry import DATASET_NAMES, TrainingSpec, load_dataset, train
 from modelbeacon.simulate.arrivals import PoissonArrivals
 from modelbeacon.simulate.config import SimulationConfig
 from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, population_std
 from modelbeacon.simulate.traffic import input_sampler, rate_wave
+from tests.policies import health_policy
 
 
 def _rows(name: str) -> DatasetRows:
@@ -114,10 +116,12 @@ def test_drifted_inputs_fall_under_80_percent_and_clean_ones_stay_above_85(
 
 
 def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) -> None:
-    # Replays the default traffic offline and computes the server's accuracy window (the last
-    # 100 labelled predictions, by prediction time). Most episodes must go critical and most
-    # must start from a healthy window; Poisson traffic makes "all" unattainable.
+    # Replays the default traffic offline through the server's accuracy window (the last 100
+    # labelled predictions, by prediction time) and its health judgement. Most episodes must
+    # turn health critical and most must start from healthy; Poisson traffic makes "all"
+    # unattainable.
     went_critical = started_healthy = episodes = 0
+    judged_critical = judged_healthy = 0
     iris = _rows("iris")
     for seed in range(10):
         config = SimulationConfig(seed=seed)
@@ -136,16 +140,25 @@ def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) 
             [y for _, _, y in labelled]
         )
         window: deque[bool] = deque(maxlen=100)
+        policy = health_policy()
+        judge = AccuracyJudge(
+            policy.accuracy_warning, policy.accuracy_critical, policy.min_labelled
+        )
         history = []
         for (at, _, _), ok in zip(labelled, correct, strict=True):
             window.append(bool(ok))
-            history.append((at, sum(window) / len(window)))
+            judge.observe(bool(ok), sum(window), len(window))
+            history.append((at, sum(window) / len(window), judge.part))
         for k in (1, 2, 3):
             start = k * config.drift_every
-            before = [acc for at, acc in history if at < start][-1]
-            during = [acc for at, acc in history if start <= at <= start + config.drift_duration]
+            before = [h for h in history if h[0] < start][-1]
+            during = [h for h in history if start <= h[0] <= start + config.drift_duration]
             episodes += 1
-            went_critical += min(during) < 0.80
-            started_healthy += before >= 0.85
+            went_critical += min(acc for _, acc, _ in during) < 0.80
+            started_healthy += before[1] >= 0.85
+            judged_critical += any(part == "critical" for _, _, part in during)
+            judged_healthy += before[2] == "healthy"
     assert went_critical >= 0.9 * episodes
     assert started_healthy >= 0.85 * episodes
+    assert judged_critical >= 0.9 * episodes, (judged_critical, episodes)
+    assert judged_healthy >= 0.85 * episodes, (judged_healthy, episodes)

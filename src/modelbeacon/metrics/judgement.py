@@ -9,7 +9,7 @@ layers (DESIGN.md section 3; measured by ``benchmarks/bench_health.py``):
    below the critical line, ``healthy`` when its ``low`` is at or above the warning line.
 2. **Between them, CUSUM on the label stream** (Page 1954, "Continuous inspection schemes",
    Biometrika 41; the Bernoulli form of Reynolds & Stoumbos 1999, J. Quality Technology 31).
-   Four one-sided CUSUMs of the log-likelihood ratio of each label, one per way out of a state,
+   Five one-sided CUSUMs of the log-likelihood ratio of each label, one per way out of a state,
    ``S = max(0, S + log(P(label | p1) / P(label | p0)))``, each raising its alarm when ``S``
    exceeds its limit ``h``. A state is left on an alarm only if the window's accuracy is on
    the far side of the line being crossed, so the number shown never contradicts the state.
@@ -29,11 +29,14 @@ drop to warning     warning + 0.03       warning - 0.03      6.0
 drop to critical    warning + 0.03       critical - 0.05     8.0
 rise to healthy     warning - 0.03       warning + 0.03      5.0
 rise from critical  critical - 0.03      critical + 0.03     6.5
+critical->healthy   critical - 0.03      warning + 0.03      7.5
 ==================  ===================  ==================  =====
 
 A move down resets the CUSUMs that point up, and a move up those that point down; the others
 keep their evidence (a drop to ``warning`` does not forget how far below the critical line the
-stream already is). Before ``min_labelled`` labels the part is ``unknown``; the first judgement
+stream already is). The fifth CUSUM lets a model that recovered well past both lines leave
+``critical`` for ``healthy`` in ~80 labels at 95% instead of climbing through ``warning`` on the
+weaker evidence of the fourth. Before ``min_labelled`` labels the part is ``unknown``; the first judgement
 places the window's accuracy by the lines (after the hard rules).
 """
 
@@ -69,14 +72,15 @@ class Cusum:
         return math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
 
 
-def cusums(warning: float, critical: float) -> tuple[Cusum, Cusum, Cusum, Cusum]:
-    """The four CUSUMs of the module docstring for these lines: drop to warning, drop to
-    critical, rise to healthy, rise from critical."""
+def cusums(warning: float, critical: float) -> tuple[Cusum, ...]:
+    """The five CUSUMs of the module docstring for these lines: drop to warning, drop to
+    critical, rise to healthy, rise from critical, rise from critical to healthy."""
     return (
         Cusum("drop below the warning line", warning + 0.03, warning - 0.03, 6.0),
         Cusum("drop below the critical line", warning + 0.03, critical - 0.05, 8.0),
         Cusum("rise above the warning line", warning - 0.03, warning + 0.03, 5.0),
         Cusum("rise above the critical line", critical - 0.03, critical + 0.03, 6.5),
+        Cusum("rise above both lines", critical - 0.03, warning + 0.03, 7.5),
     )
 
 
@@ -100,7 +104,7 @@ class AccuracyJudge:
         self.min_labelled = min_labelled
         self._cusums = cusums(warning, critical)
         self._steps = [c.steps for c in self._cusums]
-        self._sums = [0.0, 0.0, 0.0, 0.0]
+        self._sums = [0.0] * len(self._cusums)
         self._part: Health = "unknown"
         self._cause: Cause = "unjudged"
         self._fired: Cusum | None = None
@@ -132,7 +136,7 @@ class AccuracyJudge:
         if old != "unknown" and new != "unknown":
             sums = self._sums
             if _SEVERITY[new] > _SEVERITY[old]:
-                sums[2] = sums[3] = 0.0
+                sums[2] = sums[3] = sums[4] = 0.0
             else:
                 sums[0] = sums[1] = 0.0
         self._part = new
@@ -158,7 +162,7 @@ class AccuracyJudge:
                 else "critical"
             )
             return placed, "placed", None
-        drop_warning, drop_critical, rise_healthy, rise_critical = self._cusums
+        drop_warning, drop_critical, rise_healthy, rise_critical, rise_both = self._cusums
         sums = self._sums
         if part != "critical" and sums[1] > drop_critical.h and accuracy < self.critical:
             return "critical", "cusum", drop_critical
@@ -166,6 +170,8 @@ class AccuracyJudge:
             return "warning", "cusum", drop_warning
         if part == "warning" and sums[2] > rise_healthy.h and accuracy >= self.warning:
             return "healthy", "cusum", rise_healthy
+        if part == "critical" and sums[4] > rise_both.h and accuracy >= self.warning:
+            return "healthy", "cusum", rise_both
         if part == "critical" and sums[3] > rise_critical.h and accuracy >= self.critical:
             return "warning", "cusum", rise_critical
         return part, "held", None
