@@ -117,7 +117,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             LiveFeed(catalog, monitoring, publisher, settings).running()
         )
         history = await stack.enter_async_context(
-            MetricsHistory(catalog, monitoring, history_repo, settings, clock).running()
+            MetricsHistory(catalog, monitoring, history_repo, publisher, settings, clock).running()
         )
         upkeep = await stack.enter_async_context(
             Upkeep(catalog, monitoring, prediction_repo, writer, probe, settings, clock).running()

@@ -1,8 +1,9 @@
-"""The metrics history: one point per step per deployed model, stored and served.
+"""The metrics history: one point per step per deployed model, stored, served and pushed.
 
 At every step (wall-clock multiples of ``history_step_seconds``) each deployed model (status
 ``active`` or ``degraded``) gets one ``HistoryPoint`` from the cached snapshot REST serves. The
-point is queued for the database, and another task writes the queue in a worker thread every
+point is published at once as ``metrics_history`` (unless ``feature_realtime_metrics`` is off)
+and queued for the database, and another task writes the queue in a worker thread every
 ``FLUSH_INTERVAL_SECONDS``, so neither the step schedule nor the predict path waits on the
 database. Through a database outage the queue keeps the newest ``MAX_PENDING_POINTS`` points;
 what is left is written on exit.
@@ -22,9 +23,11 @@ from contextlib import asynccontextmanager
 
 from modelbeacon.clock import Clock
 from modelbeacon.errors import ModelbeaconError, UnavailableError
+from modelbeacon.events.types import METRICS_HISTORY
 from modelbeacon.metrics.history_point import HistoryPoint, history_point
 from modelbeacon.services.catalog import ModelCatalog
 from modelbeacon.services.monitoring import MonitoringService
+from modelbeacon.services.notify import EventSink
 from modelbeacon.settings import Settings
 from modelbeacon.storage.history_repository import MetricsHistoryRepository
 from modelbeacon.tasks import background, in_thread
@@ -43,14 +46,18 @@ class MetricsHistory:
         catalog: ModelCatalog,
         monitoring: MonitoringService,
         repository: MetricsHistoryRepository,
+        sink: EventSink,
         settings: Settings,
         clock: Clock,
     ) -> None:
         self._catalog = catalog
         self._monitoring = monitoring
         self._repository = repository
+        self._sink = sink
         self._clock = clock
         self._step = settings.history_step_seconds
+        # The flag switches pushes off, not the history: REST keeps serving it.
+        self._publish = settings.feature_realtime_metrics
         self._pending: deque[tuple[int, HistoryPoint]] = deque(maxlen=MAX_PENDING_POINTS)
         self._write_lock = asyncio.Lock()
         self._overflowing = False
@@ -58,7 +65,7 @@ class MetricsHistory:
 
     def record(self, at: float) -> int:
         """Take the step at ``at`` (unix seconds): one point per deployed model whose numbers
-        are fresh, queued for the database. Returns how many points."""
+        are fresh, queued for the database and published. Returns how many points."""
         taken = 0
         for live in self._catalog.all():
             if live.monitor.status not in DEPLOYED_STATUSES:
@@ -72,6 +79,12 @@ class MetricsHistory:
             point = history_point(snapshot, at=at, accuracy_interval=None)
             self._queue(live.record.id, point)
             taken += 1
+            if self._publish:
+                self._sink.emit(
+                    METRICS_HISTORY,
+                    {"model_id": live.key, "step_seconds": self._step, "point": point.as_dict()},
+                    model_id=live.key,
+                )
         return taken
 
     async def points(self, model_id: int, seconds: int) -> list[HistoryPoint]:
