@@ -120,7 +120,9 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             MetricsHistory(catalog, monitoring, history_repo, publisher, settings, clock).running()
         )
         upkeep = await stack.enter_async_context(
-            Upkeep(catalog, monitoring, prediction_repo, writer, probe, settings, clock).running()
+            Upkeep(
+                catalog, monitoring, prediction_repo, history_repo, writer, probe, settings, clock
+            ).running()
         )
         yield Services(
             settings=settings,

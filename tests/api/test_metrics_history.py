@@ -131,3 +131,30 @@ async def test_history_survives_a_restart(client_factory: Callable[..., Any]) ->
     # A restart takes no step twice: the timestamps keep increasing.
     stamps = [unix(point) for point in after]
     assert stamps == sorted(set(stamps))
+
+
+async def test_history_upkeep_deletes_points_older_than_history_hours(
+    client_factory: Callable[..., Any],
+) -> None:
+    offset = 0.0
+
+    def clock() -> float:
+        return time.time() + offset
+
+    settings = {"history_step_seconds": STEP, "history_hours": 1, "retention_interval": 0.1}
+    async with client_factory(clock=clock, **settings) as client:
+        model = await deployed_model(client)
+        old = await wait_for_points(client, model["id"], lambda ps: len(ps) >= 3)
+        offset = 40 * 60.0
+        kept = await wait_for_points(
+            client, model["id"], lambda ps: unix(ps[-1]) > unix(old[-1]) + offset - 1
+        )
+        kept = [point for point in kept if unix(point) > unix(old[-1]) + 1]
+        # 90 minutes on, the first points are past the hour and the later ones within it.
+        offset = 90 * 60.0
+        points = await wait_for_points(
+            client, model["id"], lambda ps: unix(ps[0]) > unix(old[-1]) + 1
+        )
+
+    assert points[: len(kept)] == kept
+    assert unix(points[-1]) > clock() - 60.0
