@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx
 
+from modelbeacon.services.container import Services
+from modelbeacon.services.monitoring import SNAPSHOT_TTL_SECONDS
+from tests.services.test_monitoring_stale import BreakableMonitor
 from tests.support import IRIS_ROWS, assert_error, deployed_model, train
 
 STEP = 0.1
@@ -131,6 +134,25 @@ async def test_history_survives_a_restart(client_factory: Callable[..., Any]) ->
     # A restart takes no step twice: the timestamps keep increasing.
     stamps = [unix(point) for point in after]
     assert stamps == sorted(set(stamps))
+
+
+async def test_history_takes_no_point_while_a_model_s_numbers_are_stale(
+    client_factory: Callable[..., Any],
+) -> None:
+    async with client_factory(history_step_seconds=STEP) as client:
+        services: Services = client.app.state.services
+        model = await deployed_model(client)
+        await wait_for_points(client, model["id"], lambda ps: len(ps) >= 3)
+        live = services.models.get(int(model["id"]))
+        breakable = BreakableMonitor(live.monitor)
+        live.monitor = breakable  # type: ignore[assignment]
+        await asyncio.sleep(3 * SNAPSHOT_TTL_SECONDS)  # the last good snapshot is stale now
+        broken_from = time.time()
+        await asyncio.sleep(10 * STEP)
+        assert [p for p in await history(client, model["id"]) if unix(p) > broken_from] == []
+
+        breakable.broken = False
+        await wait_for_points(client, model["id"], lambda ps: unix(ps[-1]) > broken_from)
 
 
 async def test_history_upkeep_deletes_points_older_than_history_hours(

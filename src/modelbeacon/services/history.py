@@ -41,6 +41,8 @@ MAX_PENDING_POINTS = 10_000
 
 
 class MetricsHistory:
+    """Takes, stores, serves and pushes the history of every deployed model (one per app)."""
+
     def __init__(
         self,
         catalog: ModelCatalog,
@@ -63,10 +65,9 @@ class MetricsHistory:
         self._overflowing = False
         self._write_failing = False
 
-    def record(self, at: float) -> int:
+    def record(self, at: float) -> None:
         """Take the step at ``at`` (unix seconds): one point per deployed model whose numbers
-        are fresh, queued for the database and published. Returns how many points."""
-        taken = 0
+        are fresh, queued for the database and published."""
         for live in self._catalog.all():
             if live.monitor.status not in DEPLOYED_STATUSES:
                 continue
@@ -78,14 +79,12 @@ class MetricsHistory:
                 continue
             point = history_point(snapshot, at=at, accuracy_interval=None)
             self._queue(live.record.id, point)
-            taken += 1
             if self._publish:
                 self._sink.emit(
                     METRICS_HISTORY,
                     {"model_id": live.key, "step_seconds": self._step, "point": point.as_dict()},
                     model_id=live.key,
                 )
-        return taken
 
     async def points(self, model_id: int, seconds: int) -> list[HistoryPoint]:
         """The model's points of the last ``seconds``, ``now - seconds < at <= now``, oldest
