@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from modelbeacon.app import create_app
+from modelbeacon.clock import Clock, system_clock
 from modelbeacon.settings import Settings
 from tests.support import ServerProcess, server_environment
 
@@ -85,11 +86,14 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
 async def client_factory(
     make_settings: Callable[..., Settings],
 ) -> AsyncIterator[Callable[..., Any]]:
-    """``async with client_factory(**settings) as client``: an app with its lifespan running."""
+    """``async with client_factory(**settings) as client``: an app with its lifespan running;
+    ``clock=`` replaces the app's wall clock."""
 
     @asynccontextmanager
-    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(make_settings(**overrides))
+    async def open_client(
+        *, clock: Clock = system_clock, **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(make_settings(**overrides), clock=clock)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -34,6 +34,7 @@ from modelbeacon.services.dashboard import DashboardSnapshot
 from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
+from modelbeacon.services.history import MetricsHistory
 from modelbeacon.services.live import LiveFeed
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
@@ -45,6 +46,7 @@ from modelbeacon.services.training import TrainingService
 from modelbeacon.services.upkeep import Upkeep
 from modelbeacon.settings import Settings
 from modelbeacon.storage.database import Database, create_db_engine, migrate
+from modelbeacon.storage.history_repository import MetricsHistoryRepository
 from modelbeacon.storage.job_repository import JobRepository
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.model_repository import ModelRepository
@@ -67,6 +69,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         model_repo = ModelRepository(database)
         job_repo = JobRepository(database)
         prediction_repo = PredictionRepository(database)
+        history_repo = MetricsHistoryRepository(database)
         interrupted = await in_thread(model_repo.fail_interrupted, clock())
         if interrupted:
             logger.warning("marked %d interrupted training job(s) as failed", interrupted)
@@ -113,8 +116,13 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         await stack.enter_async_context(
             LiveFeed(catalog, monitoring, publisher, settings).running()
         )
+        history = await stack.enter_async_context(
+            MetricsHistory(catalog, monitoring, history_repo, publisher, settings, clock).running()
+        )
         upkeep = await stack.enter_async_context(
-            Upkeep(catalog, monitoring, prediction_repo, writer, probe, settings, clock).running()
+            Upkeep(
+                catalog, monitoring, prediction_repo, history_repo, writer, probe, settings, clock
+            ).running()
         )
         yield Services(
             settings=settings,
@@ -134,6 +142,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             ),
             feedback=FeedbackService(catalog, prediction_repo, writer, announcer, clock),
             monitoring=monitoring,
+            history=history,
             dashboard=DashboardSnapshot(
                 catalog, monitoring, training, dataclasses.asdict(settings.client_config())
             ),

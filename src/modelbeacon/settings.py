@@ -43,7 +43,9 @@ def _is_loopback(host: str) -> bool:
 
 
 class Settings(BaseSettings):
-    """Every knob of a modelbeacon process. Field names are the environment names, lower-cased.
+    """Every knob of a modelbeacon process. Field names are the environment names, lower-cased,
+    except where a field names its unit and the environment name (fixed by the contract) does
+    not: ``history_step_seconds`` is ``MODELBEACON_HISTORY_STEP``. Both names are accepted.
 
     This is the one definition of every threshold and its default: the health policy is built
     from it (``health_policy``), and the dashboard receives the same values through
@@ -51,7 +53,13 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="MODELBEACON_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="MODELBEACON_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # A field with an alias must still be settable by its name: with extra="ignore",
+        # Settings(history_step_seconds=...) would otherwise be dropped without a word.
+        validate_by_name=True,
     )
 
     host: str = "127.0.0.1"
@@ -75,6 +83,12 @@ class Settings(BaseSettings):
     resource_critical_percent: float = Field(95.0, gt=0, le=100)
 
     retention_days: int = Field(30, ge=1)
+    # One metrics-history point per step per deployed model, kept history_hours. The step is
+    # at most 5 s (DESIGN.md section 4): a 15-minute chart opens with 180 points or more.
+    history_step_seconds: float = Field(
+        5.0, ge=0.1, le=5.0, validation_alias="MODELBEACON_HISTORY_STEP"
+    )
+    history_hours: int = Field(24, ge=1)
     api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
 
     max_batch_size: int = Field(1000, ge=1)

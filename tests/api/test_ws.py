@@ -8,8 +8,10 @@ ones REST serves; bad client frames get ``error`` replies and leave the server s
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import signal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ SERVER_TYPES = {
     "snapshot",
     "system_metrics",
     "model_metrics_update",
+    "metrics_history",
     "prediction_logged",
     "model_status_change",
     "model_status_realtime",
@@ -350,12 +353,61 @@ async def test_ws_subscribe_narrows_the_types_a_client_receives(tmp_path: Path) 
                 await narrow.wait_type("system_metrics", start=len(narrow.received))
 
 
+async def test_ws_metrics_history_pushes_each_step_s_point_as_rest_serves_it(
+    tmp_path: Path,
+) -> None:
+    step = 0.2
+    with running_server(tmp_path, history_step=step) as srv:
+        async with (
+            httpx.AsyncClient(base_url=srv.url, timeout=30) as rest,
+            LiveClient.connect(ws_url(srv)) as watcher,
+            LiveClient.connect(ws_url(srv)) as narrow,
+        ):
+            await narrow.wait_type("snapshot")
+            await narrow.send({"type": "subscribe", "events": ["metrics_history"]})
+            await narrow.send({"type": "ping"})
+            await narrow.wait_type("pong")
+            narrowed_at = len(narrow.received)
+            model = await deployed_model(rest)
+            for features, label in IRIS_ROWS:
+                response = await rest.post(
+                    "/api/predict", json={"features": features, "label": label}
+                )
+                assert response.status_code == 200, response.text
+            await watcher.wait_for(
+                lambda m: m["type"] == "metrics_history" and m["point"]["current_accuracy"] == 1.0,
+                what="a metrics_history point with the labels",
+            )
+            await asyncio.sleep(10 * step)
+            pushed = watcher.messages("metrics_history")
+            # Every point pushed so far is served: the GET writes what is still queued.
+            history = await rest.get(f"/api/models/{model['id']}/metrics/history?seconds=60")
+
+    assert len(pushed) >= 10
+    served = {point["timestamp"]: point for point in history.json()["points"]}
+    slots = []
+    for message in pushed:
+        assert fields(message) == {"model_id", "step_seconds", "point"}
+        assert message["model_id"] == model["id"] and message["step_seconds"] == step
+        assert served[message["point"]["timestamp"]] == message["point"]
+        slots.append(datetime.fromisoformat(message["point"]["timestamp"]).timestamp() / step)
+    # One message per step, in order, each step's slot on the grid (missed steps rare).
+    gaps = [round(b - a) for a, b in itertools.pairwise(slots)]
+    assert min(gaps) >= 1 and gaps.count(1) >= 0.8 * len(gaps), gaps
+    assert pushed[-1]["point"]["predictions_per_minute"] == len(IRIS_ROWS)
+    # A client subscribed to metrics_history gets the same points and nothing else.
+    after = [r.message for r in narrow.received[narrowed_at:]]
+    assert {m["type"] for m in after} == {"metrics_history"}
+    assert after[: len(pushed)] == pushed[: len(after)]
+    assert len(after) >= len(pushed)  # it read on for as long as the other one
+
+
 @pytest.mark.parametrize(
     ("flag", "silenced", "still_sent"),
     [
         (
             "feature_realtime_metrics",
-            {"model_metrics_update", "model_status_realtime"},
+            {"model_metrics_update", "model_status_realtime", "metrics_history"},
             "prediction_logged",
         ),
         ("feature_prediction_events", {"prediction_logged"}, "model_metrics_update"),
@@ -368,6 +420,7 @@ async def test_ws_feature_flags_switch_their_pushes_off(
         "metrics_interval": 0.3,
         "system_interval": 0.3,
         "prediction_interval": 0.1,
+        "history_step": 0.3,
         flag: False,
     }
     with running_server(tmp_path, **settings) as srv:

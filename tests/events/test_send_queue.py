@@ -65,6 +65,26 @@ def test_send_queue_refuses_a_push_when_full_of_changes() -> None:
     assert [n for _, _, n in drain(queue)] == [1, 2]
 
 
+def test_send_queue_keeps_every_metrics_history_point_of_a_lagging_client() -> None:
+    def point(n: int) -> OutgoingMessage:
+        event = Event(types.METRICS_HISTORY, {"model_id": "a", "n": n})
+        return OutgoingMessage.build(event, DEFAULT_COALESCING)
+
+    queue = SendQueue(3)
+    for message in [point(1), state("a", 1), point(2)]:
+        queue.push(message)
+    # The newer state replaces the older one; the newer point does not replace a point.
+    assert queue.push(state("a", 2)) is PushResult.COALESCED
+    # Full: the state makes room for the next point, never an older point.
+    assert queue.push(point(3)) is PushResult.QUEUED_AFTER_DROP
+
+    assert drain(queue) == [
+        ("metrics_history", "a", 1),
+        ("metrics_history", "a", 2),
+        ("metrics_history", "a", 3),
+    ]
+
+
 def test_send_queue_front_push_goes_ahead_of_everything() -> None:
     queue = SendQueue(5)
     queue.push(state("a", 1))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
     ActiveStatus,
     Health,
+    MetricsHistory,
     ModelId,
     RealtimeMetrics,
     SystemOverview,
@@ -39,6 +40,21 @@ async def active_status(services: ServicesDep) -> dict[str, Any]:
 @router.get("/models/{model_id}/metrics/realtime", response_model=RealtimeMetrics)
 async def realtime_metrics(model_id: ModelId, services: ServicesDep) -> dict[str, Any]:
     return services.monitoring.realtime(model_id)
+
+
+@router.get("/models/{model_id}/metrics/history", response_model=MetricsHistory)
+async def metrics_history(
+    model_id: ModelId,
+    services: ServicesDep,
+    seconds: int = Query(900, ge=1, le=86400, description="how far back, in seconds"),
+) -> dict[str, Any]:
+    """One point per step of the last ``seconds``, oldest first; survives restarts."""
+    points = await services.history.points(model_id, seconds)
+    return {
+        "model_id": str(model_id),
+        "step_seconds": services.settings.history_step_seconds,
+        "points": [point.as_dict() for point in points],
+    }
 
 
 @router.get("/monitoring/system", response_model=SystemOverview)

@@ -221,6 +221,29 @@ class RealtimeMetrics(BaseModel):
     stale: bool
 
 
+class AccuracyInterval(BaseModel):
+    low: float
+    high: float
+
+
+class HistoryPoint(BaseModel):
+    timestamp: str
+    predictions_per_minute: int
+    current_accuracy: float | None
+    accuracy_interval: AccuracyInterval | None
+    estimated_accuracy: float | None
+    latency_p95_ms: float | None
+    error_rate: float | None
+    drift_score: float | None
+    model_health: Literal["unknown", "healthy", "warning", "critical"]
+
+
+class MetricsHistory(BaseModel):
+    model_id: str
+    step_seconds: float
+    points: list[HistoryPoint]
+
+
 class LoggedPrediction(BaseModel):
     prediction_id: str
     model_id: str

@@ -70,4 +70,8 @@ DEFAULT_COALESCING: Mapping[str, Merge] = MappingProxyType(
         types.TRAINING_PROGRESS: keep_newest,
     }
 )
-"""Message type -> merge rule. A type absent from the table is never coalesced."""
+"""Message type -> merge rule. A type absent from the table is never coalesced.
+
+``metrics_history`` is absent on purpose: each message is one point of a series the client
+draws, so a newer point does not make an older one worthless the way a newer state does.
+"""

@@ -12,6 +12,7 @@ from typing import Final
 SNAPSHOT: Final = "snapshot"
 SYSTEM_METRICS: Final = "system_metrics"
 MODEL_METRICS_UPDATE: Final = "model_metrics_update"
+METRICS_HISTORY: Final = "metrics_history"
 PREDICTION_LOGGED: Final = "prediction_logged"
 MODEL_STATUS_CHANGE: Final = "model_status_change"
 MODEL_STATUS_REALTIME: Final = "model_status_realtime"
@@ -32,6 +33,7 @@ SERVER_MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
         SNAPSHOT,
         SYSTEM_METRICS,
         MODEL_METRICS_UPDATE,
+        METRICS_HISTORY,
         PREDICTION_LOGGED,
         MODEL_STATUS_CHANGE,
         MODEL_STATUS_REALTIME,

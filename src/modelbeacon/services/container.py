@@ -12,6 +12,7 @@ from modelbeacon.services.dashboard import DashboardSnapshot
 from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
+from modelbeacon.services.history import MetricsHistory
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.pipeline import PipelineReporter
@@ -32,6 +33,7 @@ class Services:
     prediction: PredictionService
     feedback: FeedbackService
     monitoring: MonitoringService
+    history: MetricsHistory
     dashboard: DashboardSnapshot
     readiness: Readiness
     pipeline: PipelineReporter

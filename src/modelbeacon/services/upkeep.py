@@ -2,8 +2,9 @@
 
 - every ``upkeep_interval`` (30 s): each model's windows are recomputed from its ring buffer
   and compared with the incremental state; a mismatch is logged, counted and corrected;
-- every ``retention_interval`` (hourly): prediction rows older than ``retention_days`` are
-  deleted in batches, so no single statement holds a long lock;
+- every ``retention_interval`` (hourly): prediction rows older than ``retention_days`` and
+  metrics-history points older than ``history_hours`` are deleted in batches, so no single
+  statement holds a long lock;
 - with every system tick: when the process RSS passes ``memory_limit_mb`` the snapshot cache
   is dropped and the prediction log flushed (system health reads ``warning`` meanwhile).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from modelbeacon.clock import Clock
@@ -21,6 +22,7 @@ from modelbeacon.services.catalog import ModelCatalog
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.system_probe import SystemProbe
 from modelbeacon.settings import Settings
+from modelbeacon.storage.history_repository import MetricsHistoryRepository
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.tasks import background, in_thread
@@ -29,6 +31,18 @@ logger = logging.getLogger(__name__)
 
 RETENTION_BATCH = 5000
 _SECONDS_PER_DAY = 86400.0
+_SECONDS_PER_HOUR = 3600.0
+
+
+async def _delete_in_batches(delete: Callable[[float, int], int], cutoff: float) -> int:
+    """Call ``delete(cutoff, RETENTION_BATCH)`` in a thread until a batch comes back short;
+    return how many rows it deleted in all."""
+    deleted = 0
+    while True:
+        batch = await in_thread(delete, cutoff, RETENTION_BATCH)
+        deleted += batch
+        if batch < RETENTION_BATCH:
+            return deleted
 
 
 class Upkeep:
@@ -37,6 +51,7 @@ class Upkeep:
         catalog: ModelCatalog,
         monitoring: MonitoringService,
         predictions: PredictionRepository,
+        history: MetricsHistoryRepository,
         writer: LogWriter,
         probe: SystemProbe,
         settings: Settings,
@@ -45,6 +60,7 @@ class Upkeep:
         self._catalog = catalog
         self._monitoring = monitoring
         self._predictions = predictions
+        self._history = history
         self._writer = writer
         self._probe = probe
         self._settings = settings
@@ -67,16 +83,20 @@ class Upkeep:
         """Delete prediction rows older than the retention period; return how many."""
         await self._writer.flush()
         cutoff = self._clock() - self._settings.retention_days * _SECONDS_PER_DAY
-        deleted = 0
-        while True:
-            batch = await in_thread(self._predictions.delete_older_than, cutoff, RETENTION_BATCH)
-            deleted += batch
-            if batch < RETENTION_BATCH:
-                break
+        deleted = await _delete_in_batches(self._predictions.delete_older_than, cutoff)
         if deleted:
             logger.info("retention: deleted %d prediction rows older than %d days",
                         deleted, self._settings.retention_days)  # fmt: skip
         self.rows_deleted += deleted
+        return deleted
+
+    async def apply_history_retention(self) -> int:
+        """Delete metrics-history points older than ``history_hours``; return how many."""
+        cutoff = self._clock() - self._settings.history_hours * _SECONDS_PER_HOUR
+        deleted = await _delete_in_batches(self._history.delete_older_than, cutoff)
+        if deleted:
+            logger.info("retention: deleted %d metrics history points older than %d hours",
+                        deleted, self._settings.history_hours)  # fmt: skip
         return deleted
 
     async def guard_memory(self) -> bool:
@@ -103,6 +123,7 @@ class Upkeep:
                     await self.guard_memory()
                     next_guard = now + s.system_interval
                 if now >= next_retention:
+                    await self.apply_history_retention()
                     await self.apply_retention()
                     next_retention = now + s.retention_interval
             except ModelbeaconError as exc:

@@ -1,12 +1,12 @@
 """Engine construction, schema migration, and ``Database``: the one place driver errors become
 modelbeacon errors.
 
-Repositories (``model_repository``, ``job_repository``, ``prediction_repository``) run every
-statement through ``Database.transaction``, so SQLAlchemy errors leave storage as
-``UnavailableError`` (the database could not be reached) or ``ConflictError`` (a constraint
-refused the write), chained to the original. All of them are synchronous and thread-safe (one
-short transaction each); services call them through ``modelbeacon.tasks.in_thread`` so the event
-loop never waits on the database.
+Repositories (``model_repository``, ``job_repository``, ``prediction_repository``,
+``history_repository``) run every statement through ``Database.transaction``, so SQLAlchemy
+errors leave storage as ``UnavailableError`` (the database could not be reached) or
+``ConflictError`` (a constraint refused the write), chained to the original. All of them are
+synchronous and thread-safe (one short transaction each); services call them through
+``modelbeacon.tasks.in_thread`` so the event loop never waits on the database.
 """
 
 from __future__ import annotations

@@ -114,3 +114,26 @@ predictions = Table(
     Index("ix_predictions_model_ts", "model_id", "ts"),
     Index("ix_predictions_model_id_id", "model_id", "id"),
 )
+
+metrics_history = Table(
+    "metrics_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
+    # On the step grid (a multiple of the step), so a step taken twice, by a process restarted
+    # within one step or by two replicas, is the same (model_id, ts): the unique index keeps
+    # the first and the repository skips the other.
+    Column("ts", Float, nullable=False),
+    # One column per number rather than a JSON document: the numbers stay typed, and a later
+    # downsampling (a day of 0.1 s steps is 864,000 rows) can aggregate them in SQL.
+    Column("predictions_per_minute", Integer, nullable=False),
+    Column("current_accuracy", Float, nullable=True),
+    Column("accuracy_low", Float, nullable=True),
+    Column("accuracy_high", Float, nullable=True),
+    Column("estimated_accuracy", Float, nullable=True),
+    Column("latency_p95_ms", Float, nullable=True),
+    Column("error_rate", Float, nullable=True),
+    Column("drift_score", Float, nullable=True),
+    Column("model_health", String(10), nullable=False),
+    Index("uq_metrics_history_model_ts", "model_id", "ts", unique=True),
+)
