@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from modelbeacon.metrics import LatencyPercentiles
 from modelbeacon.metrics.history_point import history_point
+from modelbeacon.metrics.interval import AccuracyInterval
 from tests.metrics.test_snapshot import make_snapshot
 
 
-@dataclass(frozen=True)
-class Wilson:
-    low: float
-    high: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {"low": self.low, "high": self.high}
-
-
 def test_history_point_carries_the_snapshot_numbers_at_the_step_time() -> None:
-    snapshot = make_snapshot()
-    point = history_point(snapshot, at=1795502280.0, accuracy_interval=Wilson(0.767, 0.907))
+    snapshot = make_snapshot(accuracy_interval=AccuracyInterval(0.767, 0.907))
+    point = history_point(snapshot, at=1795502280.0)
     assert point.as_dict() == {
         "timestamp": "2026-11-24T06:38:00.000000Z",
         "predictions_per_minute": 27,
@@ -44,8 +35,9 @@ def test_history_point_is_null_where_the_snapshot_has_nothing() -> None:
         error_rate=None,
         model_health="unknown",
         predictions_per_minute=0,
+        accuracy_interval=None,
     )
-    payload = history_point(snapshot, at=0.0, accuracy_interval=None).as_dict()
+    payload = history_point(snapshot, at=0.0).as_dict()
     assert payload["accuracy_interval"] is None
     assert payload["latency_p95_ms"] is None and payload["current_accuracy"] is None
     assert payload["model_health"] == "unknown" and payload["predictions_per_minute"] == 0

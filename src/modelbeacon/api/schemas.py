@@ -221,16 +221,11 @@ class RealtimeMetrics(BaseModel):
     stale: bool
 
 
-class AccuracyInterval(BaseModel):
-    low: float
-    high: float
-
-
 class HistoryPoint(BaseModel):
     timestamp: str
     predictions_per_minute: int
     current_accuracy: float | None
-    accuracy_interval: AccuracyInterval | None
+    accuracy_interval: Interval | None
     estimated_accuracy: float | None
     latency_p95_ms: float | None
     error_rate: float | None

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from modelbeacon.clock import iso_utc
 from modelbeacon.metrics.health import Health
 from modelbeacon.metrics.snapshot import MetricsSnapshot
-
-
-class IntervalBounds(Protocol):
-    """An interval of ``current_accuracy`` whose ``as_dict()`` is ``{"low", "high"}``."""
-
-    def as_dict(self) -> Mapping[str, float]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +44,18 @@ class HistoryPoint:
         }
 
 
-def history_point(
-    snapshot: MetricsSnapshot, *, at: float, accuracy_interval: IntervalBounds | None
-) -> HistoryPoint:
+def history_point(snapshot: MetricsSnapshot, *, at: float) -> HistoryPoint:
     """The history point of ``snapshot`` for the step at ``at``.
 
     ``at`` is the step's time rather than ``snapshot.computed_at``: a cached snapshot may be
     up to the cache's age older, and the points of a series must sit on the steps.
-    ``accuracy_interval`` is the snapshot's interval of ``current_accuracy`` (the caller
-    passes it, so this function does not depend on where the snapshot keeps it).
     """
-    bounds = None if accuracy_interval is None else accuracy_interval.as_dict()
+    interval = snapshot.accuracy_interval
     return HistoryPoint(
         at=at,
         predictions_per_minute=snapshot.predictions_per_minute,
         current_accuracy=snapshot.current_accuracy,
-        accuracy_interval=None if bounds is None else (bounds["low"], bounds["high"]),
+        accuracy_interval=None if interval is None else (interval.low, interval.high),
         estimated_accuracy=snapshot.estimated_accuracy,
         latency_p95_ms=snapshot.latency_ms.p95,
         error_rate=snapshot.error_rate,

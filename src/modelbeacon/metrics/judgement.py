@@ -35,9 +35,9 @@ critical->healthy   critical - 0.03      warning + 0.03      7.5
 A move down resets the CUSUMs that point up, and a move up those that point down; the others
 keep their evidence (a drop to ``warning`` does not forget how far below the critical line the
 stream already is). The fifth CUSUM lets a model that recovered well past both lines leave
-``critical`` for ``healthy`` in ~80 labels at 95% instead of climbing through ``warning`` on the
-weaker evidence of the fourth. Before ``min_labelled`` labels the part is ``unknown``; the first judgement
-places the window's accuracy by the lines (after the hard rules).
+``critical`` for ``healthy`` in ~60 right labels instead of climbing through ``warning`` on the
+weaker evidence of the fourth. Before ``min_labelled`` labels the part is ``unknown``; the first
+judgement places the window's accuracy by the lines (after the hard rules).
 """
 
 from __future__ import annotations

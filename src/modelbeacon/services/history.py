@@ -77,7 +77,7 @@ class MetricsHistory:
                 continue  # no numbers at all yet; monitoring logged it and said so
             if stale:
                 continue
-            point = history_point(snapshot, at=at, accuracy_interval=None)
+            point = history_point(snapshot, at=at)
             self._queue(live.record.id, point)
             if self._publish:
                 self._sink.emit(
