@@ -41,7 +41,6 @@ export const CLIENT = Object.freeze({
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
   render_stats_samples: 500,
-  demo_history_seconds: 15 * 60,
   demo_tick_ms: 250,
 });
 

@@ -24,7 +24,7 @@ async function main() {
     // Loaded only in demo mode: the live page never downloads the simulator.
     demoModule = await import('./demo-data.js');
     const seed = Number(params.get('seed') ?? 42);
-    world = new demoModule.DemoWorld({ seed, start: Date.now() - CLIENT.demo_history_seconds * 1000 });
+    world = demoModule.DemoWorld.opening({ seed, nowMs: Date.now() });
     api = demoModule.createDemoApi(world);
   } else {
     api = createApi();
