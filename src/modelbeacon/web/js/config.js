@@ -44,6 +44,13 @@ export const CLIENT = Object.freeze({
   demo_tick_ms: 250,
 });
 
+/**
+ * The server's PSI level lines (metrics/psi.py: none < 0.1 <= moderate < 0.2 <= significant).
+ * The page shows the server's `level` words as they come; these only draw the drift chart's
+ * guide lines.
+ */
+export const DRIFT_PSI = Object.freeze({ moderate: 0.1, significant: 0.2 });
+
 export const DATASETS = Object.freeze(['iris', 'wine', 'breast_cancer', 'digits']);
 export const ALGORITHMS = Object.freeze([
   'logistic_regression',

@@ -20,13 +20,17 @@ import { parseTimestamp } from './ui-core.js';
 /**
  * @param {Document} doc
  * @param {object} options
- * @param {{push: Function}} [options.charts]  see charts.js
+ * @param {{load: Function, push: Function, reset: Function}} [options.charts]  see charts.js
  * @param {() => number} [options.now]  epoch ms for "last trained … ago"
  * @param {(modelId: string) => void} [options.onUnknownModel]  a message named a model not
  *   known yet (trained by another client): fetch it and call `upsertModel`.
+ * @param {(modelId: string|null) => void} [options.onShownModel]  the panels now show another
+ *   model (or none): fetch its metrics history and call `applyMetricsHistory`.
  * @param {{onTrain, onDeploy}} options.intents  see models-panel.js
  */
-export function createDashboard(doc, { charts = null, now = () => Date.now(), onUnknownModel = () => {}, intents }) {
+export function createDashboard(doc, {
+  charts = null, now = () => Date.now(), onUnknownModel = () => {}, onShownModel = () => {}, intents,
+}) {
   let config = MODEL_METRICS;
   const models = new Map();
   let activeId = null;
@@ -57,14 +61,17 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
     return merged;
   }
 
-  function setActive(modelId) {
+  /** Show `modelId`'s numbers from now on; `force` starts over even when it is already shown. */
+  function setActive(modelId, { force = false } = {}) {
     const id = modelId == null ? null : String(modelId);
-    if (id === activeId) return;
+    if (id === activeId && !force) return;
     activeId = id;
     status.resetTotal();
     grid.clearModelMetrics();
+    charts?.reset();
     const model = getModel(id);
     if (model) status.setTotal(model.total_predictions, { pulse: false });
+    onShownModel(id);
   }
 
   function renderActive() {
@@ -83,8 +90,8 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       models.clear();
       for (const model of msg.models ?? []) upsert(model);
       if (msg.active_model) upsert(msg.active_model);
-      activeId = null; // a snapshot is the whole truth: re-render even if the id is the same
-      setActive(msg.active_model?.id ?? null);
+      // A snapshot is the whole truth (also after a reconnect): start over even for the same model.
+      setActive(msg.active_model?.id ?? null, { force: true });
       renderActive();
       if (msg.system) grid.applySystem(msg.system);
       const live = activeId !== null ? msg.metrics?.[activeId] : null;
@@ -110,14 +117,10 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
         status.setStatus(model.status, model.health);
         renderModels();
       }
-      const t = parseTimestamp(msg.computed_at ?? msg.timestamp);
-      charts?.push({
-        t: (t ?? now()) / 1000,
-        accuracy: msg.current_accuracy,
-        estimated: msg.estimated_accuracy,
-        ppm: msg.predictions_per_minute,
-        p95: msg.latency_ms?.p95 ?? null,
-      });
+    },
+
+    handleMetricsHistory(msg) {
+      if (String(msg.model_id) === activeId) charts?.push(msg.point);
     },
 
     updatePredictionRate(msg) {
@@ -216,6 +219,11 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       if (active) setActive(active.id);
       renderActive();
       renderModels();
+    },
+
+    /** GET .../metrics/history of the shown model (see `onShownModel`): the charts open drawn. */
+    applyMetricsHistory(body) {
+      if (body && String(body.model_id) === activeId) charts?.load(body.points);
     },
 
     /** One model fetched by REST (see `onUnknownModel`). */
