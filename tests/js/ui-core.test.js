@@ -13,6 +13,7 @@ import {
   formatRelativeTime,
   levelClass,
   parseTimestamp,
+  pulser,
   trendArrow,
   trendSentiment,
   tween,
@@ -193,4 +194,17 @@ test('ui-core Metric tweens integer counts through whole numbers', () => {
   metric.update(20);
   runFrames(100);
   assert.match(root.children.value.textContent, /^\d+\/min$/);
+});
+
+test('ui-core pulser lets a running pulse run on instead of restarting it', async () => {
+  const element = fakeMetricElement();
+  const pulse = pulser(element, 5);
+  pulse();
+  assert.ok(element.classList.contains('pulse'));
+  element.classList.remove('pulse');
+  pulse();
+  assert.ok(!element.classList.contains('pulse'), 'no restart while one runs');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  pulse();
+  assert.ok(element.classList.contains('pulse'), 'a new pulse once it ended');
 });
