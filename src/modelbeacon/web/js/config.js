@@ -37,6 +37,12 @@ export const CLIENT = Object.freeze({
   chart_window_seconds: 15 * 60,
   // Charts redraw at most this often however fast updates arrive (METRICS_INTERVAL may be 0.1 s).
   chart_min_redraw_ms: 250,
+  // The label-free estimate is "not to be trusted now" when it is further than this from the
+  // realised accuracy on the same labelled predictions (and outside that accuracy's interval,
+  // estimate-verdict.js). 0.05 is the distance between the health lines (warning 0.85, critical
+  // 0.80): an estimate off by more could show a critical model as healthy, the one mistake a
+  // person reading it must be warned of.
+  estimate_gap_warning: 0.05,
   pulse_ms: 600,
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
