@@ -43,6 +43,8 @@ export const CLIENT = Object.freeze({
   // 0.80): an estimate off by more could show a critical model as healthy, the one mistake a
   // person reading it must be warned of.
   estimate_gap_warning: 0.05,
+  // Rows of the recent-predictions table (a prediction_logged message carries up to 20).
+  recent_predictions_rows: 20,
   pulse_ms: 600,
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
@@ -126,6 +128,20 @@ export function healthWordLevel(health) {
     case 'warning':
       return 'warn';
     case 'critical':
+      return 'bad';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Level of a feature's drift word (`none`, `moderate`, `significant`). */
+export function driftWordLevel(level) {
+  switch (level) {
+    case 'none':
+      return 'good';
+    case 'moderate':
+      return 'warn';
+    case 'significant':
       return 'bad';
     default:
       return 'unknown';

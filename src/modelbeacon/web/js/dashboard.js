@@ -1,7 +1,8 @@
 /**
  * The Live System Status page: it keeps what the server said about models (a small store) and
  * exposes the message handlers that update the panels: Current Model Status, Live Training
- * Progress, the Real-Time Metrics Grid, the charts and the Models panel. The same handlers
+ * Progress, the Real-Time Metrics Grid, the charts, Drift, Confusion, Recent predictions and
+ * the Models panel. The panels show one model, the active one. The same handlers
  * serve the real socket and demo mode. View module: it only touches the DOM under `doc` (via
  * the panel modules) and the charts it is handed.
  *
@@ -10,10 +11,13 @@
  */
 
 import { MODEL_METRICS } from './config.js';
+import { createConfusionPanel } from './confusion-panel.js';
 import { createConnectionView } from './connection-view.js';
+import { createDriftPanel } from './drift-panel.js';
 import { createMetricsGrid } from './metrics-grid.js';
 import { createModelStatusPanel } from './model-status-panel.js';
 import { createModelsPanel } from './models-panel.js';
+import { createRecentPredictionsPanel } from './recent-predictions.js';
 import { createTrainingPanel } from './training-panel.js';
 import { parseTimestamp } from './ui-core.js';
 
@@ -41,6 +45,9 @@ export function createDashboard(doc, {
   const status = createModelStatusPanel(doc.querySelector('[data-panel="model-status"]'), { now });
   const training = createTrainingPanel(doc.querySelector('[data-panel="training"]'), { getModel });
   const modelsPanel = createModelsPanel(doc.querySelector('[data-panel="models"]'), intents);
+  const drift = createDriftPanel(doc.querySelector('[data-panel="drift"]'));
+  const confusion = createConfusionPanel(doc.querySelector('[data-panel="confusion"]'));
+  const recent = createRecentPredictionsPanel(doc.querySelector('[data-panel="recent-predictions"]'));
   const connection = createConnectionView(doc);
   const announcer = doc.querySelector('[data-testid="status-announcer"]');
 
@@ -68,6 +75,9 @@ export function createDashboard(doc, {
     activeId = id;
     status.resetTotal();
     grid.clearModelMetrics();
+    drift.render(null);
+    confusion.render(null);
+    recent.clear();
     charts?.reset();
     const model = getModel(id);
     if (model) status.setTotal(model.total_predictions, { pulse: false });
@@ -108,6 +118,8 @@ export function createDashboard(doc, {
       countPredictions(msg);
       if (String(msg.model_id) !== activeId) return;
       grid.applyModelMetrics(msg);
+      drift.render(msg.drift ?? null);
+      confusion.render(msg.confusion ?? null);
       status.setTotal(msg.total_predictions);
       if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
       const model = getModel(activeId);
@@ -125,7 +137,9 @@ export function createDashboard(doc, {
 
     updatePredictionRate(msg) {
       countPredictions(msg);
-      if (String(msg.model_id) === activeId) status.setTotal(msg.total_predictions);
+      if (String(msg.model_id) !== activeId) return;
+      status.setTotal(msg.total_predictions);
+      recent.add(msg.predictions);
     },
 
     handleModelStatusChange(msg) {
@@ -258,6 +272,7 @@ export function createDashboard(doc, {
       if (down !== wasDown) {
         grid.setDisconnected(down);
         status.setDisconnected(down);
+        for (const panel of [drift, confusion, recent]) panel.setDisconnected(down);
       }
       wasDown = down;
     },
