@@ -66,7 +66,9 @@ export function createConfusionPanel(panel) {
       }
       const head = doc.createElement('thead');
       const headRow = doc.createElement('tr');
-      headRow.append(cell('th', 'true \\ predicted', { scope: 'col', class: 'corner' }),
+      const corner = cell('th', '', { scope: 'col' });
+      corner.append(cell('span', 'true label \\ prediction', { class: 'sr-only' }));
+      headRow.append(corner,
         ...shaped.classes.map((label) => cell('th', String(label), { scope: 'col', class: 'num' })),
         cell('th', 'recall', { scope: 'col', class: 'num summary' }));
       head.append(headRow);

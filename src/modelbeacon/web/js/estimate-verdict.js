@@ -23,8 +23,12 @@ const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
  */
 export function estimateVerdict(metrics, { threshold, minLabelled }) {
   const { current_accuracy: accuracy, accuracy_window: labels, accuracy_interval: interval, estimate_gap: gap } = metrics;
-  if (!isNumber(accuracy) || !isNumber(gap)) {
+  if (!isNumber(accuracy)) {
     return { level: 'unknown', text: 'no labels yet: the estimate cannot be checked against realised accuracy' };
+  }
+  if (!isNumber(gap)) {
+    // A model without probabilities has no estimate, so no gap.
+    return { level: 'unknown', text: 'no label-free estimate to check against realised accuracy' };
   }
   if (!isNumber(labels) || labels < minLabelled) {
     return { level: 'unknown', text: `only ${labels ?? 0} labels: too few to check the estimate against realised accuracy` };
