@@ -52,7 +52,7 @@ export function binOf(value) {
 }
 
 /** metrics/psi.py's constants: drift needs 100 predictions; level lines at 0.1 and 0.2. */
-export const MIN_DRIFT_PREDICTIONS = 100;
+const MIN_DRIFT_PREDICTIONS = 100;
 const PROPORTION_FLOOR = 1e-4;
 const MODERATE_PSI = 0.1;
 const SIGNIFICANT_PSI = 0.2;

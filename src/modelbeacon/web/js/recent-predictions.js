@@ -44,16 +44,13 @@ export class RecentPredictions {
 
 const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-export function createRecentPredictionsPanel(panel, {
-  limit,
-  requestFrame = globalThis.requestAnimationFrame.bind(globalThis),
-} = {}) {
+export function createRecentPredictionsPanel(panel) {
   const doc = panel.ownerDocument;
   const $ = (testid) => panel.querySelector(`[data-testid="${testid}"]`);
   const table = $('recent-predictions');
   const tbody = table.querySelector('tbody');
   const empty = $('recent-empty');
-  const recent = new RecentPredictions(limit);
+  const recent = new RecentPredictions();
   const rows = new Map();
   let framePending = false;
 
@@ -104,7 +101,7 @@ export function createRecentPredictionsPanel(panel, {
   function scheduleRender() {
     if (framePending) return;
     framePending = true;
-    requestFrame(() => {
+    globalThis.requestAnimationFrame(() => {
       framePending = false;
       render(recent.items);
     });
