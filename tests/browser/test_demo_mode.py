@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -72,3 +73,74 @@ async def test_demo_mode_renders_every_section_without_a_server(
     await expect(stats).not_to_have_attribute("data-count", "0")
     await screenshot(page, "demo-mode")
     assert api_calls == [], "demo mode must not call the API"
+
+
+# The interval's separator on the page: an en dash, as in "[76.7%\u201390.7%]".
+DASH = "\u2013"
+
+
+async def _number(page: Page, selector: str, attribute: str = "data-value") -> float:
+    value = await page.locator(selector).first.get_attribute(attribute)
+    assert value not in (None, ""), f"{selector} has no {attribute}"
+    return float(value)
+
+
+async def test_demo_mode_opens_with_the_evidence_behind_the_accuracy(
+    page: Page, static_only: str
+) -> None:
+    """The demo opens in its drift episode: every chart drawn from 15 minutes of history, the
+    accuracy's interval, the estimate flagged, drifted features, confusion, labels, predictions."""
+    await page.goto(f"{static_only}/?demo=1&seed=42")
+    for name in ("accuracy", "ppm", "latency", "drift"):
+        # 15 minutes of 5 s points, drawn before any live update arrives.
+        await page.wait_for_function(
+            "n => Number(document.querySelector(`[data-chart='${n}']`).dataset.points) >= 170",
+            arg=name,
+        )
+    await expect(page.locator('[data-chart="accuracy"] .u-legend')).to_contain_text("95% interval")
+
+    interval = page.get_by_test_id("metric-accuracy-interval")
+    await expect(interval).to_have_text(re.compile(rf"^\[\d+\.\d%{DASH}\d+\.\d%\]$"))
+    low = await _number(page, '[data-testid="metric-accuracy-interval"]', "data-low")
+    high = await _number(page, '[data-testid="metric-accuracy-interval"]', "data-high")
+    accuracy = await _number(page, '[data-testid="metric-accuracy"]')
+    assert low <= accuracy <= high
+    assert await interval.text_content() == f"[{low * 100:.1f}%{DASH}{high * 100:.1f}%]"
+
+    verdict = page.get_by_test_id("estimate-verdict")
+    await expect(verdict).to_have_attribute("data-level", "bad")
+    await expect(verdict).to_contain_text("points above realised accuracy")
+    await expect(verdict).to_contain_text("not to be trusted now")
+    assert await _number(page, '[data-testid="metric-estimate-gap"]') > 0.05
+
+    rows = page.locator('[data-panel="drift"] tr[data-feature]')
+    await expect(rows).to_have_count(4)
+    levels = [await row.get_attribute("data-level") for row in await rows.all()]
+    assert set(levels) <= {"none", "moderate", "significant"} and "significant" in levels
+    psi = [
+        float(v)
+        for v in await rows.locator('[data-col="psi"]').evaluate_all(
+            "cells => cells.map(c => c.dataset.value)"
+        )
+    ]
+    assert psi == sorted(psi, reverse=True), "top movers first"
+    assert await _number(page, '[data-testid="drift-score"]') == psi[0]
+    await expect(page.get_by_test_id("drift-score")).to_have_attribute("data-level", levels[0])
+
+    counts = await page.locator('[data-testid="confusion-table"] td[data-predicted]').evaluate_all(
+        "cells => cells.map(c => Number(c.dataset.value))"
+    )
+    assert len(counts) == 9
+    assert sum(counts) == await _number(page, '[data-testid="metric-accuracy-window"]')
+
+    assert 0 < await _number(page, '[data-testid="metric-label-coverage"]') <= 1
+    p50 = await _number(page, '[data-testid="metric-label-delay-p50"]')
+    assert 0 < p50 <= await _number(page, '[data-testid="metric-label-delay-p95"]')
+
+    recent = page.locator('[data-testid="recent-predictions"] tbody tr')
+    await expect(recent).to_have_count(20)
+    times = await recent.locator('[data-col="time"]').evaluate_all(
+        "cells => cells.map(c => Date.parse(c.dataset.value))"
+    )
+    assert times == sorted(times, reverse=True), "newest first"
+    await screenshot(page, "demo-evidence")

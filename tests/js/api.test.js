@@ -37,6 +37,7 @@ test('api builds the documented paths and escapes ids', async () => {
   await api.getModel('a/b');
   await api.getActiveStatus();
   await api.getRealtimeMetrics(3);
+  await api.getMetricsHistory(3, 900);
   await api.getSystemMonitoring();
   await api.getTrainingJob('7');
   await api.deployModel('3');
@@ -46,11 +47,12 @@ test('api builds the documented paths and escapes ids', async () => {
     'GET http://h/api/models/a%2Fb',
     'GET http://h/api/models/active/status',
     'GET http://h/api/models/3/metrics/realtime',
+    'GET http://h/api/models/3/metrics/history?seconds=900',
     'GET http://h/api/monitoring/system',
     'GET http://h/api/training/7',
     'POST http://h/api/models/3/deploy',
   ]);
-  assert.equal(calls[7].init.body, undefined);
+  assert.equal(calls[8].init.body, undefined);
 });
 
 test('api turns the server error body into an ApiError', async () => {
@@ -82,4 +84,9 @@ test('api reports an unreachable server as a network error', async () => {
     code: 'network_error',
     message: 'cannot reach the server (Failed to fetch)',
   });
+});
+
+test('api reports a history endpoint the server lacks as a 404 ApiError, for the caller to start empty', async () => {
+  const { fetch } = fakeFetch(() => ({ status: 404, body: { detail: 'Not Found' } }));
+  await assert.rejects(createApi({ fetch }).getMetricsHistory('3', 900), { status: 404, code: 'http_error' });
 });

@@ -8,6 +8,7 @@ import {
   MODEL_METRICS,
   accuracyLevel,
   ceilingLevel,
+  driftWordLevel,
   errorRateLevel,
   healthWordLevel,
   latencyLevel,
@@ -138,4 +139,11 @@ test('config health words and statuses map to levels', () => {
   assert.equal(statusLevel('training'), 'warn');
   assert.equal(statusLevel('inactive'), 'unknown');
   assert.equal(statusLevel('ready'), 'unknown');
+});
+
+test('config drift words map to levels', () => {
+  assert.equal(driftWordLevel('none'), 'good');
+  assert.equal(driftWordLevel('moderate'), 'warn');
+  assert.equal(driftWordLevel('significant'), 'bad');
+  assert.equal(driftWordLevel(undefined), 'unknown');
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ApiError } from '../../src/modelbeacon/web/js/api.js';
 import { MODEL_METRICS } from '../../src/modelbeacon/web/js/config.js';
 import { DemoWorld, createDemoApi, createDemoFeed } from '../../src/modelbeacon/web/js/demo-data.js';
-import { driftSeverity, expectedRate } from '../../src/modelbeacon/web/js/demo-timeline.js';
+import { DEMO_TIMELINE, driftSeverity, expectedRate } from '../../src/modelbeacon/web/js/demo-timeline.js';
 import { FakeClock } from './helpers/fakes.js';
 
 const START = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -14,9 +14,11 @@ const HOUR = 3_600_000;
 const MESSAGE_FIELDS = {
   snapshot: ['config', 'system', 'active_model', 'models', 'metrics', 'training'],
   system_metrics: ['cpu_percent', 'memory_percent', 'disk_percent', 'active_connections', 'system_health'],
-  model_metrics_update: ['model_id', 'status', 'model_health', 'total_predictions', 'predictions_per_minute',
-    'current_accuracy', 'accuracy_window', 'estimated_accuracy', 'latency_ms', 'error_rate', 'drift_score',
-    'uptime_seconds', 'trend', 'computed_at'],
+  model_metrics_update: ['model_id', 'status', 'model_health', 'health_reason', 'total_predictions',
+    'predictions_per_minute', 'current_accuracy', 'accuracy_window', 'accuracy_interval', 'estimated_accuracy',
+    'estimate_gap', 'confusion', 'label_coverage', 'label_delay_seconds', 'latency_ms', 'error_rate', 'drift',
+    'drift_score', 'uptime_seconds', 'trend', 'computed_at'],
+  metrics_history: ['model_id', 'step_seconds', 'point'],
   prediction_logged: ['model_id', 'count', 'total_predictions', 'predictions'],
   model_status_change: ['model_id', 'old_status', 'new_status', 'old_health', 'new_health', 'reason'],
   model_status_realtime: ['model_id', 'status', 'health', 'uptime_seconds'],
@@ -192,10 +194,10 @@ test('demo-data prediction rate follows a daily-like wave', () => {
 });
 
 test('demo-data drift episode takes accuracy through 85% and below 80% and back', () => {
-  const severity = Array.from({ length: 720 }, (_, s) => driftSeverity(s));
+  const severity = Array.from({ length: DEMO_TIMELINE.cycle_seconds }, (_, s) => driftSeverity(s));
   assert.equal(severity[0], 0);
   assert.equal(Math.max(...severity), 1);
-  assert.equal(severity[719], 0);
+  assert.equal(severity.at(-1), 0);
   // The active model's live accuracy, once it rests on enough labels, crosses both thresholds.
   const accuracies = HOUR_RUN.events
     .filter((e) => e.type === 'model_metrics_update' && e.accuracy_window >= MODEL_METRICS.min_labelled)
@@ -235,7 +237,7 @@ test('demo-data status changes come exactly once per change', () => {
 test('demo-data retrains periodically, deploys the new version, and sometimes fails', () => {
   const { events } = HOUR_RUN;
   const deployed = events.filter((e) => e.type === 'model_deployed');
-  assert.ok(deployed.length >= 4);
+  assert.ok(deployed.length >= 3, 'one retrain per 20-minute cycle');
   const versions = deployed.map((e) => e.model_version);
   assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
   for (const d of deployed) {
@@ -311,4 +313,88 @@ test('demo-data feed delivers the snapshot first, then catches up, through the h
   const stopped = seen.length;
   clock.advance(60_000);
   assert.equal(seen.length, stopped);
+});
+
+test('demo-data pushes one metrics_history point per metrics step and answers the history of the last seconds', () => {
+  const { world, events } = HOUR_RUN;
+  const pushed = events.filter((e) => e.type === 'metrics_history');
+  const updates = events.filter((e) => e.type === 'model_metrics_update');
+  assert.equal(pushed.length, updates.length);
+  const POINT_FIELDS = ['timestamp', 'predictions_per_minute', 'current_accuracy', 'accuracy_interval',
+    'estimated_accuracy', 'latency_p95_ms', 'error_rate', 'drift_score', 'model_health'];
+  pushed.forEach((message, i) => {
+    assert.equal(message.step_seconds, 5);
+    assert.deepEqual(sorted(Object.keys(message.point)), sorted(POINT_FIELDS));
+    assert.equal(message.point.timestamp, updates[i].computed_at);
+    assert.equal(message.point.current_accuracy, updates[i].current_accuracy);
+    assert.equal(message.point.latency_p95_ms, updates[i].latency_ms.p95);
+  });
+  const active = world.activeId;
+  const history = world.metricsHistory(active, 900);
+  assert.equal(history.model_id, active);
+  const expected = pushed.filter((m) => m.model_id === active && Date.parse(m.point.timestamp) > world.now - 900_000)
+    .map((m) => m.point);
+  assert.deepEqual(history.points, expected);
+  assert.ok(history.points.length > 0 && history.points.length <= 180);
+  assert.throws(() => world.metricsHistory('999', 900), { status: 404 });
+});
+
+test('demo-data opens with the active model\'s full 15 minutes of history, in the drift episode', async () => {
+  const world = DemoWorld.opening({ seed: 42, nowMs: START });
+  const events = world.advance(START);
+  assert.equal(world.now, START);
+  const history = await createDemoApi(world).getMetricsHistory(world.activeId, 900);
+  assert.equal(history.points.length, 180, 'one point per 5 s of the last 15 minutes');
+  const now = events.filter((e) => e.type === 'model_metrics_update').at(-1);
+  assert.ok(now.current_accuracy < MODEL_METRICS.accuracy_critical, `accuracy ${now.current_accuracy}`);
+  assert.ok(now.estimate_gap > 0.05, `the estimate stays high: gap ${now.estimate_gap}`);
+  assert.ok(now.drift.features.some((f) => f.level === 'significant'));
+  assert.ok(now.drift.features.some((f) => f.level === 'none'));
+});
+
+test('demo-data live numbers agree with their windows (brute-force oracle)', () => {
+  let checked = 0;
+  for (const m of HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update')) {
+    if (m.accuracy_window === 0) {
+      for (const key of ['accuracy_interval', 'estimate_gap', 'confusion', 'label_delay_seconds']) assert.equal(m[key], null, key);
+      continue;
+    }
+    const { low, high } = m.accuracy_interval;
+    assert.ok(low <= m.current_accuracy && m.current_accuracy <= high);
+    const { classes, matrix } = m.confusion;
+    assert.deepEqual(classes, [0, 1, 2]);
+    const total = matrix.flat().reduce((a, b) => a + b, 0);
+    const diagonal = matrix.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(total, m.accuracy_window);
+    assert.ok(Math.abs(diagonal / total - m.current_accuracy) < 1e-12);
+    assert.ok(m.label_coverage > 0 && m.label_coverage <= DEMO_TIMELINE.label_fraction + 0.1);
+    const [minDelay, maxDelay] = DEMO_TIMELINE.label_delay_seconds;
+    const { p50, p95 } = m.label_delay_seconds;
+    assert.ok(minDelay <= p50 && p50 <= p95 && p95 <= maxDelay);
+    assert.ok(Math.abs(m.estimate_gap) < 1);
+    if (m.drift) {
+      assert.equal(m.drift_score, m.drift.score);
+      assert.deepEqual(m.drift.features.map((f) => f.name), HOUR_RUN.world.models.get(m.model_id).feature_names);
+    } else {
+      assert.equal(m.drift_score, null);
+    }
+    checked += 1;
+  }
+  assert.ok(checked > 600);
+});
+
+test('demo-data drift episode shifts some features to significant and the estimate away from the labels', () => {
+  const updates = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update' && e.drift);
+  const inEpisode = (m) => driftSeverity((Date.parse(m.computed_at) - START) / 1000) === 1;
+  const worst = updates.filter(inEpisode);
+  const calm = updates.filter((m) => driftSeverity((Date.parse(m.computed_at) - START) / 1000 - 180) === 0
+    && driftSeverity((Date.parse(m.computed_at) - START) / 1000) === 0);
+  assert.ok(worst.length > 50 && calm.length > 300);
+  const levels = (m) => m.drift.features.map((f) => f.level);
+  // The drift window (300 predictions, under three minutes) lags the episode's first moments.
+  assert.ok(worst.filter((m) => levels(m).includes('significant')).length > 0.8 * worst.length);
+  assert.ok(calm.filter((m) => levels(m).every((level) => level === 'none')).length > 0.9 * calm.length);
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  assert.ok(median(worst.map((m) => m.estimate_gap)) > 0.1, 'overconfident under drift');
+  assert.ok(Math.abs(median(calm.map((m) => m.estimate_gap))) < 0.03, 'close to the labels otherwise');
 });

@@ -9,6 +9,7 @@ import {
   effectiveStatus,
   systemHealth,
 } from '../../src/modelbeacon/web/js/demo-judgement.js';
+import { binOf } from '../../src/modelbeacon/web/js/demo-statistics.js';
 import { ModelTraffic } from '../../src/modelbeacon/web/js/demo-traffic.js';
 import { createRng } from '../../src/modelbeacon/web/js/rng.js';
 
@@ -25,18 +26,23 @@ test('demo-judgement health follows the server policy', () => {
 
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
 
-/** A prediction of a hand-made log, `secondsAgo` before NOW; labelled at once unless told. */
+/** A prediction of a hand-made log, `secondsAgo` before NOW; right and labelled at once unless told. */
 function entry(secondsAgo, overrides = {}) {
   return {
     prediction_id: `p${secondsAgo}`, timestamp: NOW - secondsAgo * 1000, prediction: 'a', latency_ms: 1,
-    error: false, confidence: 0.9, observed_correct: true, labelled_at: NOW - secondsAgo * 1000, drift: 0,
+    error: false, confidence: 0.9, label: 'a', labelled_at: NOW - secondsAgo * 1000, bins: [0],
     ...overrides,
   };
 }
 
+/** The label of a prediction of 'a' that is right or wrong. */
+const labelFor = (correct) => ({ label: correct ? 'a' : 'b' });
+
 /** ModelTraffic over a hand-made log, oldest entry first. */
 function trafficOf(log) {
-  const traffic = new ModelTraffic({ id: '1', classes: ['a'], total_predictions: log.length }, createRng(1));
+  const traffic = new ModelTraffic({
+    id: '1', classes: ['a', 'b'], feature_names: ['x'], total_predictions: log.length,
+  }, createRng(1));
   traffic.log = log;
   return traffic;
 }
@@ -46,7 +52,7 @@ test('demo-judgement trend compares the newer half of each window with the older
   // correct in the older 50 labels to 40 of 50 in the newer (the window has 100, so h = 50).
   const log = [
     ...Array.from({ length: 40 }, (_, i) => entry(119 - i)),
-    ...Array.from({ length: 60 }, (_, i) => entry(59 - i, { observed_correct: i < 10 || i >= 20 })),
+    ...Array.from({ length: 60 }, (_, i) => entry(59 - i, labelFor(i < 10 || i >= 20))),
   ];
   const trend = computeTrend(trafficOf(log).windows(NOW));
   assert.equal(trend.current_accuracy, 'down');
@@ -56,9 +62,8 @@ test('demo-judgement trend compares the newer half of each window with the older
 });
 
 test('demo-judgement trend keeps trend.py minimum half sizes and strict tolerances', () => {
-  const halves = (older, newer, length = older + newer) => Array.from({ length }, (_, i) => entry(length - i, {
-    observed_correct: i < older ? i % 2 === 0 : true,
-  }));
+  const halves = (older, newer, length = older + newer) => Array.from({ length }, (_, i) => entry(length - i,
+    labelFor(i < older ? i % 2 === 0 : true)));
   // 9 labels in the older half: too few to judge, whatever the difference.
   assert.equal(computeTrend(trafficOf(halves(9, 50)).windows(NOW)).current_accuracy, 'flat');
   assert.equal(computeTrend(trafficOf(halves(10, 50)).windows(NOW)).current_accuracy, 'up');
@@ -100,9 +105,19 @@ function serverTrend(log, nowMs) {
     const sorted = [...xs].sort((a, b) => a - b);
     return sorted[Math.ceil((95 * sorted.length) / 100) - 1];
   };
-  const outcomes = past.filter((e) => e.labelled_at !== null && e.labelled_at <= nowMs).slice(-100).map((e) => e.observed_correct);
+  const outcomes = past.filter((e) => e.labelled_at !== null && e.labelled_at <= nowMs).slice(-100)
+    .map((e) => e.label === e.prediction);
   const confidences = past.filter((e) => e.confidence !== null).slice(-100).map((e) => e.confidence);
   const calls = past.slice(-1000);
+  // The largest feature PSI against the demo's reference: ten bins of a tenth each.
+  const psiScore = (vectors) => Math.max(...vectors[0].map((_, feature) => {
+    let total = 0;
+    for (let bin = 0; bin < 10; bin += 1) {
+      const share = Math.max(1e-4, vectors.filter((v) => v[feature] === bin).length / vectors.length);
+      total += (share - 0.1) * Math.log(share / 0.1);
+    }
+    return total;
+  }));
   const inMinute = (from, to) => past.filter((e) => e.timestamp > from && e.timestamp <= to).length;
   const previous = inMinute(nowMs - 120_000, nowMs - 60_000);
   return {
@@ -111,7 +126,7 @@ function serverTrend(log, nowMs) {
     predictions_per_minute: compare(inMinute(nowMs - 60_000, nowMs), previous, Math.max(1, 0.1 * previous)),
     latency_p95_ms: halves(calls.filter((e) => !e.error).map((e) => e.latency_ms), 500, 20, p95, (older) => 0.1 * older),
     error_rate: halves(calls.map((e) => e.error), 500, 20, avg, () => 0.01),
-    drift_score: halves(past.slice(-50).map((e) => e.drift), 25, 10, (xs) => 0.05 + 0.7 * avg(xs), () => 0.05),
+    drift_score: halves(past.filter((e) => !e.error).slice(-300).map((e) => e.bins), 150, 10, psiScore, () => 0.05),
   };
 }
 
@@ -133,9 +148,9 @@ test('demo-judgement trend equals metrics/trend.py on random hand-made logs', ()
         error,
         latency_ms: error ? null : rng.uniform(1, newer ? 2 + shift : 2),
         confidence: error ? null : rng.uniform(0.5, newer ? 1 + shift / 2 : 1),
-        observed_correct: rng.chance(newer ? 0.8 + shift / 2 : 0.8),
+        ...labelFor(rng.chance(newer ? 0.8 + shift / 2 : 0.8)),
         labelled_at: !error && rng.chance(0.7) ? NOW - secondsAgo * 1000 + rng.uniform(0, 40_000) : null,
-        drift: rng.uniform(0, newer ? 0.5 + shift : 0.5),
+        bins: error ? null : [binOf(rng.normal(newer ? 2 * shift : 0, 1)), binOf(rng.normal(0, 1))],
       });
     });
     const expected = serverTrend(log, NOW);

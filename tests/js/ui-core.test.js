@@ -6,13 +6,17 @@ import {
   formatBytes,
   formatCount,
   formatDuration,
+  formatInterval,
   formatMs,
   formatPercent,
   formatPercentValue,
   formatPerMinute,
+  formatPoints,
   formatRelativeTime,
+  formatSeconds,
   levelClass,
   parseTimestamp,
+  pulser,
   trendArrow,
   trendSentiment,
   tween,
@@ -193,4 +197,40 @@ test('ui-core Metric tweens integer counts through whole numbers', () => {
   metric.update(20);
   runFrames(100);
   assert.match(root.children.value.textContent, /^\d+\/min$/);
+});
+
+test('ui-core interval shows low and high as percentages in brackets', () => {
+  assert.equal(formatInterval({ low: 0.767, high: 0.907 }), '[76.7%–90.7%]');
+  assert.equal(formatInterval({ low: 0.5, high: 1 }, 0), '[50%–100%]');
+  assert.equal(formatInterval(null), '—');
+  assert.equal(formatInterval({ low: 0.5 }), '—');
+});
+
+test('ui-core points are signed percentage points', () => {
+  assert.equal(formatPoints(0.096), '+9.6 pts');
+  assert.equal(formatPoints(-0.031), '−3.1 pts');
+  assert.equal(formatPoints(0.0001), '0.0 pts');
+  assert.equal(formatPoints(null), '—');
+});
+
+test('ui-core seconds pick a readable unit', () => {
+  assert.equal(formatSeconds(0.42), '0.4 s');
+  assert.equal(formatSeconds(18.76), '18.8 s');
+  assert.equal(formatSeconds(750), '12.5 min');
+  assert.equal(formatSeconds(11_520), '3.2 h');
+  assert.equal(formatSeconds(181_440), '2.1 d');
+  assert.equal(formatSeconds(undefined), '—');
+});
+
+test('ui-core pulser lets a running pulse run on instead of restarting it', async () => {
+  const element = fakeMetricElement();
+  const pulse = pulser(element, 5);
+  pulse();
+  assert.ok(element.classList.contains('pulse'));
+  element.classList.remove('pulse');
+  pulse();
+  assert.ok(!element.classList.contains('pulse'), 'no restart while one runs');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  pulse();
+  assert.ok(element.classList.contains('pulse'), 'a new pulse once it ended');
 });

@@ -134,7 +134,6 @@ export class FakeElement {
     this.dataset = {};
     this.classList = new FakeClassList();
     this.textContent = '';
-    this.offsetWidth = 100;
   }
 
   querySelector(selector) {

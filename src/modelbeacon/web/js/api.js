@@ -72,6 +72,9 @@ export function createApi({ base = '', fetch: fetchImpl = globalThis.fetch?.bind
     getModel: (modelId) => request('GET', `/api/models/${id(modelId)}`),
     getActiveStatus: () => request('GET', '/api/models/active/status'),
     getRealtimeMetrics: (modelId) => request('GET', `/api/models/${id(modelId)}/metrics/realtime`),
+    /** `{model_id, step_seconds, points}`, oldest first, over the last `seconds`. */
+    getMetricsHistory: (modelId, seconds) =>
+      request('GET', `/api/models/${id(modelId)}/metrics/history?seconds=${encodeURIComponent(seconds)}`),
     getSystemMonitoring: () => request('GET', '/api/monitoring/system'),
     getTrainingJob: (jobId) => request('GET', `/api/training/${id(jobId)}`),
     /** `{name, dataset, algorithm, params?}` → `{job_id, model_id}` (202). */

@@ -1,16 +1,42 @@
 /**
- * Charts of the last 15 minutes (accuracy, predictions/min, latency p95) drawn with uPlot.
+ * Charts of the last 15 minutes (accuracy with its 95% interval and the estimate,
+ * predictions/min, latency p95, drift score) drawn with uPlot from the server's metrics
+ * history: the points of GET .../metrics/history first (`load`), then each `metrics_history`
+ * point as it is pushed (`push`).
  *
- * Each chart is created once; new points go into a time-windowed column buffer and the chart
- * gets the columns with `setData` (uPlot's demos/stream-data.html), at most once per
- * `chart_min_redraw_ms` however fast updates come. uPlot is loaded with a dynamic import: when
- * it is missing (not installed: `make` copies it from node_modules) the numbers still work and
- * the status line says why.
+ * Each chart is created once; points go into a time-windowed column buffer and the chart gets
+ * the columns with `setData` (uPlot's demos/stream-data.html), at most once per
+ * `chart_min_redraw_ms` however fast updates come; its element's `data-points` says how many
+ * points it was last given. uPlot is loaded with a dynamic import: when it is missing (not
+ * installed: `make` copies it from node_modules) the numbers still work and the status line
+ * says why.
  *
- * SeriesBuffer is DOM-free; createCharts touches only the charts panel.
+ * chartSample and SeriesBuffer are DOM-free; createCharts touches only the chart elements.
  */
 
-import { CLIENT, MODEL_METRICS } from './config.js';
+import { CLIENT, DRIFT_PSI, MODEL_METRICS } from './config.js';
+import { parseTimestamp } from './ui-core.js';
+
+/**
+ * A history point (an item of GET .../metrics/history's `points`, or the `point` of a
+ * `metrics_history` message) as a chart sample: `t` in epoch seconds, fractions as given;
+ * null when its timestamp cannot be read.
+ */
+export function chartSample(point) {
+  const ms = parseTimestamp(point?.timestamp);
+  if (ms === null) return null;
+  const interval = point.accuracy_interval ?? null;
+  return {
+    t: ms / 1000,
+    accuracy: point.current_accuracy,
+    low: interval?.low,
+    high: interval?.high,
+    estimated: point.estimated_accuracy,
+    ppm: point.predictions_per_minute,
+    p95: point.latency_p95_ms,
+    drift: point.drift_score,
+  };
+}
 
 /** Columns `[t, ...fields]` of the points of the last `windowSeconds` (t in epoch seconds). */
 export class SeriesBuffer {
@@ -39,6 +65,19 @@ export class SeriesBuffer {
     return true;
   }
 
+  /**
+   * Hold `points` (`{t, ...values}`, oldest first: a history) followed by the points already
+   * pushed that are newer than the last of them (the socket's, pushed while the history was on
+   * its way).
+   */
+  load(points) {
+    const xs = this.columns[0];
+    const pushed = xs.map((t, i) => ({ t, ...Object.fromEntries(this.fields.map((f, j) => [f, this.columns[j + 1][i]])) }));
+    this.clear();
+    for (const point of points) this.push(point.t, point);
+    for (const point of pushed) this.push(point.t, point);
+  }
+
   get length() {
     return this.columns[0].length;
   }
@@ -53,40 +92,58 @@ export const UPLOT_MISSING = 'charts unavailable: uPlot not installed — run ma
 
 const AXIS = { stroke: '#9aa7b8', grid: { stroke: 'rgba(154,167,184,0.12)', width: 1 }, ticks: { stroke: 'rgba(154,167,184,0.25)', width: 1 } };
 
+const percentValue = (u, v) => (v == null ? '—' : `${v.toFixed(1)}%`);
+
+/** What each chart draws: the buffer fields, how a sample maps onto them, and uPlot's series. */
 function chartSpecs(config) {
-  const pct = (v) => (v == null ? null : v * 100);
+  const pct = (v) => (typeof v === 'number' ? v * 100 : null);
   return {
     accuracy: {
-      fields: ['accuracy', 'estimated', 'warning', 'critical'],
-      map: (p) => ({
-        accuracy: pct(p.accuracy), estimated: pct(p.estimated),
+      fields: ['accuracy', 'high', 'low', 'estimated', 'warning', 'critical'],
+      map: (s) => ({
+        accuracy: pct(s.accuracy), high: pct(s.high), low: pct(s.low), estimated: pct(s.estimated),
         warning: config.accuracy_warning * 100, critical: config.accuracy_critical * 100,
       }),
       series: [
-        { label: 'live accuracy', stroke: '#3fb950', width: 2, value: (u, v) => (v == null ? '—' : `${v.toFixed(1)}%`) },
-        { label: 'estimated', stroke: '#58a6ff', width: 1.5, dash: [6, 4], value: (u, v) => (v == null ? '—' : `${v.toFixed(1)}%`) },
-        { label: 'warning', stroke: 'rgba(210,153,34,0.8)', width: 1, dash: [2, 4], points: { show: false } },
-        { label: 'critical', stroke: 'rgba(248,81,73,0.8)', width: 1, dash: [2, 4], points: { show: false } },
+        { label: 'live accuracy', stroke: '#3fb950', width: 2, value: percentValue },
+        { label: '95% interval', stroke: 'rgba(63,185,80,0.35)', width: 1, value: percentValue },
+        // The interval's lower edge: drawn, but one legend entry names the band.
+        { label: 'interval low', stroke: 'rgba(63,185,80,0.35)', width: 1, value: percentValue, class: 'legend-hidden' },
+        { label: 'estimated', stroke: '#58a6ff', width: 1.5, dash: [6, 4], value: percentValue },
+        { label: 'warning', stroke: 'rgba(210,153,34,0.8)', width: 1, dash: [2, 4] },
+        { label: 'critical', stroke: 'rgba(248,81,73,0.8)', width: 1, dash: [2, 4] },
       ],
-      range: (u, min, max) => [Math.min(60, Math.floor((min ?? 60) / 5) * 5), 100],
+      // Series indices count uPlot's x series as 0: fill between the interval's high and low.
+      bands: [{ series: [2, 3], fill: 'rgba(63,185,80,0.16)' }],
+      range: (u, min) => [Math.min(60, Math.floor((min ?? 60) / 5) * 5), 100],
     },
     ppm: {
       fields: ['ppm'],
-      map: (p) => ({ ppm: p.ppm }),
+      map: (s) => ({ ppm: s.ppm }),
       series: [{ label: 'predictions/min', stroke: '#d2a8ff', width: 2, fill: 'rgba(210,168,255,0.10)', value: (u, v) => (v == null ? '—' : `${v}/min`) }],
       range: (u, min, max) => [0, Math.max(10, Math.ceil(((max ?? 0) * 1.15) / 10) * 10)],
     },
     latency: {
       fields: ['p95'],
-      map: (p) => ({ p95: p.p95 }),
+      map: (s) => ({ p95: s.p95 }),
       series: [{ label: 'p95', stroke: '#ffa657', width: 2, value: (u, v) => (v == null ? '—' : `${v.toFixed(2)} ms`) }],
       range: (u, min, max) => [0, Math.max(1, (max ?? 1) * 1.2)],
+    },
+    drift: {
+      fields: ['drift', 'moderate', 'significant'],
+      map: (s) => ({ drift: s.drift, moderate: DRIFT_PSI.moderate, significant: DRIFT_PSI.significant }),
+      series: [
+        { label: 'largest PSI', stroke: '#79c0ff', width: 2, fill: 'rgba(121,192,255,0.08)', value: (u, v) => (v == null ? '—' : v.toFixed(3)) },
+        { label: 'moderate', stroke: 'rgba(210,153,34,0.8)', width: 1, dash: [2, 4] },
+        { label: 'significant', stroke: 'rgba(248,81,73,0.8)', width: 1, dash: [2, 4] },
+      ],
+      range: (u, min, max) => [0, Math.max(0.3, Math.ceil((max ?? 0) * 1.2 * 10) / 10)],
     },
   };
 }
 
 /**
- * @param {Element} panel  the `[data-panel=charts]` section
+ * @param {Element} panel  the `[data-panel=charts]` section, holding every `[data-chart]` figure
  * @param {object} [options]
  * @param {() => Promise<{default: Function}>} [options.loadUPlot]  injectable for tests
  */
@@ -104,6 +161,7 @@ export function createCharts(panel, {
     Object.entries(specs).map(([name, spec]) => [name, new SeriesBuffer(spec.fields, windowSeconds)]),
   );
   const plots = {};
+  const figures = Object.fromEntries(Object.keys(specs).map((name) => [name, panel.querySelector(`[data-chart="${name}"]`)]));
   let redrawTimer = null;
   let lastDraw = -Infinity;
 
@@ -115,7 +173,10 @@ export function createCharts(panel, {
   function draw() {
     redrawTimer = null;
     lastDraw = now();
-    for (const [name, plot] of Object.entries(plots)) plot.setData(buffers[name].data());
+    for (const [name, plot] of Object.entries(plots)) {
+      plot.setData(buffers[name].data());
+      figures[name].dataset.points = String(buffers[name].length);
+    }
   }
 
   function scheduleDraw() {
@@ -125,7 +186,7 @@ export function createCharts(panel, {
 
   function build(uPlot) {
     for (const [name, spec] of Object.entries(specs)) {
-      const host = panel.querySelector(`[data-chart="${name}"] .chart-canvas`);
+      const host = figures[name].querySelector('.chart-canvas');
       const width = Math.max(240, host.clientWidth || 360);
       plots[name] = new uPlot({
         width,
@@ -147,13 +208,13 @@ export function createCharts(panel, {
         },
         axes: [{ ...AXIS }, { ...AXIS, size: 44 }],
         series: [{}, ...spec.series.map((s) => ({ spanGaps: false, points: { show: false }, ...s }))],
+        bands: spec.bands ?? [],
       }, buffers[name].data(), host);
     }
     if (typeof globalThis.ResizeObserver === 'function') {
       const observer = new globalThis.ResizeObserver(() => {
         for (const [name, plot] of Object.entries(plots)) {
-          const host = panel.querySelector(`[data-chart="${name}"] .chart-canvas`);
-          const width = Math.max(240, host.clientWidth);
+          const width = Math.max(240, figures[name].querySelector('.chart-canvas').clientWidth);
           if (width !== plot.width) plot.setSize({ width, height: 170 });
         }
       });
@@ -185,12 +246,24 @@ export function createCharts(panel, {
   return {
     ready,
 
-    /** `{t (epoch s), accuracy, estimated, ppm, p95}`; accuracies as fractions. */
-    push(point) {
-      for (const [name, spec] of Object.entries(specs)) buffers[name].push(point.t, spec.map(point));
+    /** The history's `points` (oldest first), under any point pushed meanwhile. */
+    load(points) {
+      const samples = (Array.isArray(points) ? points : []).map(chartSample).filter(Boolean);
+      for (const [name, spec] of Object.entries(specs)) {
+        buffers[name].load(samples.map((sample) => ({ t: sample.t, ...spec.map(sample) })));
+      }
       scheduleDraw();
     },
 
+    /** One history point (the `point` of a `metrics_history` message). */
+    push(point) {
+      const sample = chartSample(point);
+      if (sample === null) return;
+      for (const [name, spec] of Object.entries(specs)) buffers[name].push(sample.t, spec.map(sample));
+      scheduleDraw();
+    },
+
+    /** Empty every chart (another model is shown). */
     reset() {
       for (const buffer of Object.values(buffers)) buffer.clear();
       scheduleDraw();
@@ -198,10 +271,6 @@ export function createCharts(panel, {
 
     setConfig(next) {
       specs = chartSpecs(next);
-    },
-
-    get points() {
-      return buffers.accuracy.length;
     },
   };
 }

@@ -37,13 +37,27 @@ export const CLIENT = Object.freeze({
   chart_window_seconds: 15 * 60,
   // Charts redraw at most this often however fast updates arrive (METRICS_INTERVAL may be 0.1 s).
   chart_min_redraw_ms: 250,
+  // The label-free estimate is "not to be trusted now" when it is further than this from the
+  // realised accuracy on the same labelled predictions (and outside that accuracy's interval,
+  // estimate-verdict.js). 0.05 is the distance between the health lines (warning 0.85, critical
+  // 0.80): an estimate off by more could show a critical model as healthy, the one mistake a
+  // person reading it must be warned of.
+  estimate_gap_warning: 0.05,
+  // Rows of the recent-predictions table (a prediction_logged message carries up to 20).
+  recent_predictions_rows: 20,
   pulse_ms: 600,
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
   render_stats_samples: 500,
-  demo_history_seconds: 15 * 60,
   demo_tick_ms: 250,
 });
+
+/**
+ * The server's PSI level lines (metrics/psi.py: none < 0.1 <= moderate < 0.2 <= significant).
+ * The page shows the server's `level` words as they come; these only draw the drift chart's
+ * guide lines.
+ */
+export const DRIFT_PSI = Object.freeze({ moderate: 0.1, significant: 0.2 });
 
 export const DATASETS = Object.freeze(['iris', 'wine', 'breast_cancer', 'digits']);
 export const ALGORITHMS = Object.freeze([
@@ -114,6 +128,20 @@ export function healthWordLevel(health) {
     case 'warning':
       return 'warn';
     case 'critical':
+      return 'bad';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Level of a feature's drift word (`none`, `moderate`, `significant`). */
+export function driftWordLevel(level) {
+  switch (level) {
+    case 'none':
+      return 'good';
+    case 'moderate':
+      return 'warn';
+    case 'significant':
       return 'bad';
     default:
       return 'unknown';

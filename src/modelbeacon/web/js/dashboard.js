@@ -1,7 +1,8 @@
 /**
  * The Live System Status page: it keeps what the server said about models (a small store) and
  * exposes the message handlers that update the panels: Current Model Status, Live Training
- * Progress, the Real-Time Metrics Grid, the charts and the Models panel. The same handlers
+ * Progress, the Real-Time Metrics Grid, the charts, Drift, Confusion, Recent predictions and
+ * the Models panel. The panels show one model, the active one. The same handlers
  * serve the real socket and demo mode. View module: it only touches the DOM under `doc` (via
  * the panel modules) and the charts it is handed.
  *
@@ -10,23 +11,30 @@
  */
 
 import { MODEL_METRICS } from './config.js';
+import { createConfusionPanel } from './confusion-panel.js';
 import { createConnectionView } from './connection-view.js';
+import { createDriftPanel } from './drift-panel.js';
 import { createMetricsGrid } from './metrics-grid.js';
 import { createModelStatusPanel } from './model-status-panel.js';
 import { createModelsPanel } from './models-panel.js';
+import { createRecentPredictionsPanel } from './recent-predictions.js';
 import { createTrainingPanel } from './training-panel.js';
 import { parseTimestamp } from './ui-core.js';
 
 /**
  * @param {Document} doc
  * @param {object} options
- * @param {{push: Function}} [options.charts]  see charts.js
+ * @param {{load: Function, push: Function, reset: Function}} [options.charts]  see charts.js
  * @param {() => number} [options.now]  epoch ms for "last trained … ago"
  * @param {(modelId: string) => void} [options.onUnknownModel]  a message named a model not
  *   known yet (trained by another client): fetch it and call `upsertModel`.
+ * @param {(modelId: string|null) => void} [options.onShownModel]  the panels now show another
+ *   model (or none): fetch its metrics history and call `applyMetricsHistory`.
  * @param {{onTrain, onDeploy}} options.intents  see models-panel.js
  */
-export function createDashboard(doc, { charts = null, now = () => Date.now(), onUnknownModel = () => {}, intents }) {
+export function createDashboard(doc, {
+  charts = null, now = () => Date.now(), onUnknownModel = () => {}, onShownModel = () => {}, intents,
+}) {
   let config = MODEL_METRICS;
   const models = new Map();
   let activeId = null;
@@ -37,6 +45,9 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
   const status = createModelStatusPanel(doc.querySelector('[data-panel="model-status"]'), { now });
   const training = createTrainingPanel(doc.querySelector('[data-panel="training"]'), { getModel });
   const modelsPanel = createModelsPanel(doc.querySelector('[data-panel="models"]'), intents);
+  const drift = createDriftPanel(doc.querySelector('[data-panel="drift"]'));
+  const confusion = createConfusionPanel(doc.querySelector('[data-panel="confusion"]'));
+  const recent = createRecentPredictionsPanel(doc.querySelector('[data-panel="recent-predictions"]'));
   const connection = createConnectionView(doc);
   const announcer = doc.querySelector('[data-testid="status-announcer"]');
 
@@ -57,14 +68,20 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
     return merged;
   }
 
-  function setActive(modelId) {
+  /** Show `modelId`'s numbers from now on; `force` starts over even when it is already shown. */
+  function setActive(modelId, { force = false } = {}) {
     const id = modelId == null ? null : String(modelId);
-    if (id === activeId) return;
+    if (id === activeId && !force) return;
     activeId = id;
     status.resetTotal();
     grid.clearModelMetrics();
+    drift.render(null);
+    confusion.render(null);
+    recent.clear();
+    charts?.reset();
     const model = getModel(id);
     if (model) status.setTotal(model.total_predictions, { pulse: false });
+    onShownModel(id);
   }
 
   function renderActive() {
@@ -83,8 +100,8 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       models.clear();
       for (const model of msg.models ?? []) upsert(model);
       if (msg.active_model) upsert(msg.active_model);
-      activeId = null; // a snapshot is the whole truth: re-render even if the id is the same
-      setActive(msg.active_model?.id ?? null);
+      // A snapshot is the whole truth (also after a reconnect): start over even for the same model.
+      setActive(msg.active_model?.id ?? null, { force: true });
       renderActive();
       if (msg.system) grid.applySystem(msg.system);
       const live = activeId !== null ? msg.metrics?.[activeId] : null;
@@ -101,6 +118,8 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       countPredictions(msg);
       if (String(msg.model_id) !== activeId) return;
       grid.applyModelMetrics(msg);
+      drift.render(msg.drift ?? null);
+      confusion.render(msg.confusion ?? null);
       status.setTotal(msg.total_predictions);
       if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
       const model = getModel(activeId);
@@ -110,19 +129,17 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
         status.setStatus(model.status, model.health);
         renderModels();
       }
-      const t = parseTimestamp(msg.computed_at ?? msg.timestamp);
-      charts?.push({
-        t: (t ?? now()) / 1000,
-        accuracy: msg.current_accuracy,
-        estimated: msg.estimated_accuracy,
-        ppm: msg.predictions_per_minute,
-        p95: msg.latency_ms?.p95 ?? null,
-      });
+    },
+
+    handleMetricsHistory(msg) {
+      if (String(msg.model_id) === activeId) charts?.push(msg.point);
     },
 
     updatePredictionRate(msg) {
       countPredictions(msg);
-      if (String(msg.model_id) === activeId) status.setTotal(msg.total_predictions);
+      if (String(msg.model_id) !== activeId) return;
+      status.setTotal(msg.total_predictions);
+      recent.add(msg.predictions);
     },
 
     handleModelStatusChange(msg) {
@@ -218,6 +235,11 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       renderModels();
     },
 
+    /** GET .../metrics/history of the shown model (see `onShownModel`): the charts open drawn. */
+    applyMetricsHistory(body) {
+      if (body && String(body.model_id) === activeId) charts?.load(body.points);
+    },
+
     /** One model fetched by REST (see `onUnknownModel`). */
     upsertModel(model) {
       const merged = upsert(model);
@@ -250,6 +272,7 @@ export function createDashboard(doc, { charts = null, now = () => Date.now(), on
       if (down !== wasDown) {
         grid.setDisconnected(down);
         status.setDisconnected(down);
+        for (const panel of [drift, confusion, recent]) panel.setDisconnected(down);
       }
       wasDown = down;
     },

@@ -3,8 +3,10 @@
  * every WebSocket message type of docs/PAYLOADS.md with the documented fields, driven by a
  * seeded random source and a clock you advance, so the page and the tests see the same
  * deterministic story: traffic in a daily-like wave, delayed and noisy labels, a drift episode
- * that takes live accuracy through 85% and 80% and back, a periodic retraining with progress
- * and a deployment, and an experiment that sometimes fails.
+ * that shifts some input features and takes live accuracy through 85% and 80% and back while
+ * the overconfident estimate stays high, a periodic retraining with progress and a deployment,
+ * and an experiment that sometimes fails. It keeps the last hour of each deployed model's
+ * metrics history (one point per metrics step), as GET .../metrics/history answers it.
  *
  * createDemoApi and createDemoFeed (demo-feed.js, re-exported here) answer the REST calls of
  * api.js from the same world and push its messages through the page's handler table, the same
@@ -24,6 +26,11 @@ export { createDemoApi, createDemoFeed } from './demo-feed.js';
 
 const iso = (ms) => new Date(ms).toISOString();
 
+/** How much metrics history the demo keeps per model (the server keeps 24 hours). */
+const HISTORY_KEEP_SECONDS = 3600;
+
+const percent = (fraction) => `${(fraction * 100).toFixed(1)}%`;
+
 export class DemoWorld {
   /**
    * @param {{seed?: number, start?: number, config?: object, timeline?: object}} options
@@ -41,6 +48,7 @@ export class DemoWorld {
     this.models = new Map();
     this.traffic = new Map();
     this.lastMetrics = new Map();
+    this.history = new Map();
     this.jobs = new Map();
     this.pending = [];
     this.scheduled = [];
@@ -50,6 +58,11 @@ export class DemoWorld {
     this.system = null;
     this.seedModels();
     this.system = this.measureSystem();
+  }
+
+  /** A world whose clock starts `timeline.opens_at` seconds before `nowMs`: the page opens there. */
+  static opening({ seed, nowMs, timeline = DEMO_TIMELINE }) {
+    return new DemoWorld({ seed, start: nowMs - timeline.opens_at * 1000, timeline });
   }
 
   /** Current simulated time in epoch ms. */
@@ -246,6 +259,7 @@ export class DemoWorld {
       model_id: model.id,
       status: model.status,
       model_health: model.health,
+      health_reason: this.healthReason(measured, model.health),
       ...measured,
       uptime_seconds: model.id === this.activeId && deployedMs !== null ? (this.now - deployedMs) / 1000 : null,
       trend: computeTrend(traffic.windows(this.now)),
@@ -262,18 +276,60 @@ export class DemoWorld {
     const metrics = this.liveMetrics(model);
     this.lastMetrics.set(model.id, metrics);
     this.emit('model_metrics_update', metrics);
+    this.recordHistory(metrics);
     this.emit('model_status_realtime', {
       model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
     });
   }
 
+  /** One point of the model's metrics history, kept and pushed as `metrics_history`. */
+  recordHistory(metrics) {
+    const point = {
+      timestamp: metrics.computed_at,
+      predictions_per_minute: metrics.predictions_per_minute,
+      current_accuracy: metrics.current_accuracy,
+      accuracy_interval: metrics.accuracy_interval,
+      estimated_accuracy: metrics.estimated_accuracy,
+      latency_p95_ms: metrics.latency_ms.p95,
+      error_rate: metrics.error_rate,
+      drift_score: metrics.drift_score,
+      model_health: metrics.model_health,
+    };
+    const points = this.history.get(metrics.model_id) ?? [];
+    points.push(point);
+    const oldest = iso(this.now - HISTORY_KEEP_SECONDS * 1000);
+    while (points.length && points[0].timestamp <= oldest) points.shift();
+    this.history.set(metrics.model_id, points);
+    this.emit('metrics_history', { model_id: metrics.model_id, step_seconds: this.historyStepSeconds, point });
+  }
+
+  get historyStepSeconds() {
+    return (this.metricsEvery * this.stepMs) / 1000;
+  }
+
+  /** `GET /api/models/{id}/metrics/history?seconds=`: the points of the last `seconds`, oldest first. */
+  metricsHistory(modelId, seconds) {
+    const model = this.models.get(String(modelId));
+    if (!model) throw new ApiError({ status: 404, code: 'not_found', message: `model ${modelId} does not exist` });
+    const since = iso(this.now - seconds * 1000);
+    return {
+      model_id: model.id,
+      step_seconds: this.historyStepSeconds,
+      points: (this.history.get(model.id) ?? []).filter((point) => point.timestamp > since),
+    };
+  }
+
+  /** The evidence for `health` in words, as the server's `health_reason` and status-change `reason`. */
   healthReason(measured, health) {
     const { accuracy_warning: warn, accuracy_critical: crit, min_labelled: minimum } = this.config;
-    const accuracy = measured.current_accuracy === null ? 'n/a' : `${(measured.current_accuracy * 100).toFixed(1)}%`;
     if (health === 'unknown') return `fewer than ${minimum} labelled predictions`;
-    if (health === 'critical') return `live accuracy ${accuracy} below the critical threshold ${crit * 100}%`;
-    if (health === 'warning') return `live accuracy ${accuracy} below the warning threshold ${warn * 100}%`;
-    return `live accuracy ${accuracy} at or above ${warn * 100}%`;
+    const interval = measured.accuracy_interval;
+    const evidence = measured.current_accuracy === null ? 'live accuracy n/a'
+      : `live accuracy ${percent(measured.current_accuracy)} [${percent(interval.low)}–${percent(interval.high)}] `
+        + `over the last ${measured.accuracy_window} labels`;
+    if (health === 'critical') return `${evidence} is below the critical line ${percent(crit)}`;
+    if (health === 'warning') return `${evidence} is below the warning line ${percent(warn)}`;
+    return `${evidence} is at or above ${percent(warn)}`;
   }
 
   measureSystem() {

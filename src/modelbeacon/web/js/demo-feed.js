@@ -28,6 +28,7 @@ export function createDemoApi(world) {
       };
     }),
     getRealtimeMetrics: answer((id) => world.liveMetrics(model(id))),
+    getMetricsHistory: answer((id, seconds) => world.metricsHistory(id, seconds)),
     getSystemMonitoring: answer(() => world.systemMonitoring()),
     getTrainingJob: answer((jobId) => {
       const job = world.jobs.get(String(jobId));

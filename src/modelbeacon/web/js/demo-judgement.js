@@ -3,7 +3,8 @@
  *
  * - `trend` follows metrics/trend.py: each metric's newer half of its window against the older
  *   half, computed from ModelTraffic's windows of the simulated log, with trend.py's tolerances
- *   and minimum half sizes; predictions_per_minute compares the last minute with the one before.
+ *   and minimum half sizes; predictions_per_minute compares the last minute with the one before;
+ *   drift_score compares the PSI score of the newer half of the drift window with the older.
  * - `model_health` follows metrics/health.py: accuracy decides (unknown below min_labelled
  *   labels), latency p95 and error rate only make it worse, and unknown accuracy with a healthy
  *   rest stays unknown. Each part is a level of config.js (accuracyLevel, latencyLevel,
@@ -16,7 +17,8 @@
  */
 
 import { accuracyLevel, errorRateLevel, latencyLevel, resourceLevel } from './config.js';
-import { DEMO_WINDOWS, driftScore, fraction, mean, nearestRank } from './demo-traffic.js';
+import { featurePsi, fraction, mean, nearestRank } from './demo-statistics.js';
+import { DEMO_WINDOWS } from './demo-traffic.js';
 
 /** metrics/trend.py's tolerances and minimum half sizes. */
 const TREND_RULES = Object.freeze({
@@ -43,6 +45,9 @@ function compareTrend(newer, older, tolerance) {
 
 const p95 = (latencies) => nearestRank([...latencies].sort((a, b) => a - b), 95);
 
+/** The drift score (largest feature PSI) of bin vectors. */
+const psiScore = (vectors) => Math.max(...featurePsi(vectors, vectors[0].length));
+
 /** Trend of `summary` over the halves of `values`; flat while a half has fewer than `minimum`. */
 function halvesTrend(values, half, minimum, summary, tolerance) {
   const [older, newer] = splitHalves(values, half);
@@ -68,7 +73,7 @@ export function computeTrend(windows) {
     error_rate: halvesTrend(windows.failed, DEMO_WINDOWS.calls / 2, rules.min_half_calls,
       fraction, fractionTolerance),
     drift_score: halvesTrend(windows.drift, DEMO_WINDOWS.drift / 2, rules.min_drift_vectors,
-      driftScore, () => rules.drift_tolerance),
+      psiScore, () => rules.drift_tolerance),
   };
 }
 

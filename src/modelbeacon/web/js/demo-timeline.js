@@ -2,23 +2,33 @@
  * The time-based shape of the demo: a daily-like wave of traffic, a drift episode and the
  * training schedule, all functions of simulated seconds since the world started.
  *
+ * One cycle is 20 minutes, longer than the charts' 15-minute window, so the page can open
+ * (`opens_at`) with the active model's full 15 minutes of history behind it, in the middle of
+ * the drift episode: inputs shifted, accuracy down, the overconfident estimate still high.
+ *
  * Pure and DOM-free. Every function takes the clock as an argument, so a seed and a start
  * time fix the whole demo.
  */
 
 /** The demo's timeline, in seconds of simulated time since the world started. */
 export const DEMO_TIMELINE = Object.freeze({
-  cycle_seconds: 720,
+  cycle_seconds: 1200,
+  // Where in the first cycle the page opens: the world starts this long before the page does.
+  opens_at: 960,
   // Auto retraining of the active model (a new version, deployed when ready).
   retrain_at: 30,
   // An experiment on another dataset; it fails on odd cycles so training_failed is seen too.
   experiment_at: 560,
   // Drift: accuracy falls from drift_start to drift_full, holds, recovers until drift_end.
-  drift_start: 200,
-  drift_full: 260,
-  drift_recover: 380,
-  drift_end: 440,
+  drift_start: 800,
+  drift_full: 860,
+  drift_recover: 1040,
+  drift_end: 1100,
   max_accuracy_drop: 0.26,
+  // How far each feature's mean moves at the worst of the drift, in training standard
+  // deviations, by feature position (later features stay put). PSI on decile bins: 0.4 sd is
+  // about 0.15 (moderate), 0.7 about 0.46 and 0.9 about 0.75 (significant).
+  feature_shift_sd: [0.4, 0, 0.9, 0.7],
   // A "day" compressed into ten minutes: the prediction rate swings around its base.
   day_seconds: 600,
   base_rate_per_minute: 110,
@@ -55,4 +65,9 @@ export function driftSeverity(seconds, timeline = DEMO_TIMELINE) {
 /** How often the model is really right at `seconds`, for a model of validation accuracy `base`. */
 export function trueAccuracy(seconds, base, timeline = DEMO_TIMELINE) {
   return clamp(base - timeline.max_accuracy_drop * driftSeverity(seconds, timeline), 0.3, 0.999);
+}
+
+/** Mean of feature `index` at `seconds`, in training standard deviations from its training mean. */
+export function featureShift(seconds, index, timeline = DEMO_TIMELINE) {
+  return (timeline.feature_shift_sd[index] ?? 0) * driftSeverity(seconds, timeline);
 }

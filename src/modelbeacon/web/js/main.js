@@ -24,7 +24,7 @@ async function main() {
     // Loaded only in demo mode: the live page never downloads the simulator.
     demoModule = await import('./demo-data.js');
     const seed = Number(params.get('seed') ?? 42);
-    world = new demoModule.DemoWorld({ seed, start: Date.now() - CLIENT.demo_history_seconds * 1000 });
+    world = demoModule.DemoWorld.opening({ seed, nowMs: Date.now() });
     api = demoModule.createDemoApi(world);
   } else {
     api = createApi();
@@ -45,10 +45,20 @@ async function main() {
     },
   };
 
+  function loadHistory(modelId) {
+    if (modelId === null) return;
+    api.getMetricsHistory(modelId, CLIENT.chart_window_seconds)
+      .then((body) => dashboard.applyMetricsHistory(body))
+      // A server without the history route (404) or out of reach: the charts start empty and
+      // fill from the socket's metrics_history points.
+      .catch(() => {});
+  }
+
   dashboard = createDashboard(document, {
     charts,
     now: () => (world ? world.now : Date.now()),
     intents,
+    onShownModel: loadHistory,
     onUnknownModel(modelId) {
       // A model trained by another client: fetch it once, the events carry the rest.
       if (pendingModels.has(modelId)) return;
@@ -76,6 +86,7 @@ async function main() {
     },
     system_metrics: dashboard.updateSystemMetrics,
     model_metrics_update: dashboard.updateLiveModelMetrics,
+    metrics_history: dashboard.handleMetricsHistory,
     prediction_logged: dashboard.updatePredictionRate,
     model_status_change: dashboard.handleModelStatusChange,
     model_status_realtime: dashboard.handleModelStatusRealtime,
@@ -126,7 +137,6 @@ async function main() {
     config: () => config,
     activeModelId: () => dashboard.activeModelId,
     chartsReady: charts.ready,
-    chartPoints: () => charts.points,
     transportState: () => (world ? 'demo' : transport.state),
     // Feed one message through the same (timed) handler table the socket uses.
     dispatch: (message) => dispatchMessage(handlers, message),

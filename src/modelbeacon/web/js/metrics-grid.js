@@ -1,23 +1,31 @@
 /**
  * The Real-Time Metrics Grid: one Metric per tile, fed by `model_metrics_update`,
- * `system_metrics` and, while the socket is down, the polled `/api/monitoring/system`.
+ * `system_metrics` and, while the socket is down, the polled `/api/monitoring/system`; the
+ * accuracy tile shows its 95% interval, the estimate tile its gap to the labels, and the line
+ * under the tiles whether the estimate can be trusted now (estimate-verdict.js).
  * View module: touches only the grid's elements.
  */
 
 import {
+  CLIENT,
   accuracyLevel,
   errorRateLevel,
   healthWordLevel,
   latencyLevel,
   resourceLevel,
 } from './config.js';
+import { estimateVerdict } from './estimate-verdict.js';
 import {
   Metric,
   formatCount,
+  formatInterval,
   formatMs,
   formatPercent,
   formatPercentValue,
   formatPerMinute,
+  formatPoints,
+  formatSeconds,
+  levelClass,
 } from './ui-core.js';
 
 const HEALTH_TEXT = Object.freeze({
@@ -36,6 +44,8 @@ export function createMetricsGrid(grid, { getConfig }) {
   const metrics = {
     accuracy: new Metric(tile('accuracy'), { format: formatPercent, higherIsBetter: true }),
     estimated: new Metric(tile('estimated-accuracy'), { format: formatPercent, higherIsBetter: true }),
+    coverage: new Metric(tile('label-coverage'), { format: formatPercent }),
+    delay: new Metric(tile('label-delay'), { format: formatSeconds }),
     ppm: new Metric(tile('ppm'), { format: formatPerMinute, integer: true }),
     latency: new Metric(tile('latency'), { format: formatMs, higherIsBetter: false }),
     errorRate: new Metric(tile('error-rate'), { format: (v) => formatPercent(v, 2), higherIsBetter: false }),
@@ -45,8 +55,13 @@ export function createMetricsGrid(grid, { getConfig }) {
     disk: new Metric(tile('disk'), { format: formatPercentValue }),
     connections: new Metric(tile('connections'), { format: formatCount, integer: true }),
   };
-  const windowEl = grid.querySelector('[data-testid="metric-accuracy-window"]');
+  const $ = (testid) => grid.querySelector(`[data-testid="${testid}"]`);
+  const el = {
+    window: $('metric-accuracy-window'), interval: $('metric-accuracy-interval'), gap: $('metric-estimate-gap'),
+    delayP95: $('metric-label-delay-p95'), verdict: $('estimate-verdict'),
+  };
   let accuracyWindow = 0;
+  let lastMetrics = {};
 
   function accuracyTileLevel(accuracy, window) {
     const config = getConfig();
@@ -57,8 +72,29 @@ export function createMetricsGrid(grid, { getConfig }) {
 
   function setAccuracyWindow(window) {
     accuracyWindow = isNumber(window) ? window : 0;
-    windowEl.dataset.value = String(accuracyWindow);
-    windowEl.textContent = formatCount(accuracyWindow);
+    el.window.dataset.value = String(accuracyWindow);
+    el.window.textContent = formatCount(accuracyWindow);
+  }
+
+  /** The accuracy's interval, the estimate's gap, label delay p95 and the verdict of `m`. */
+  function renderEvidence(m) {
+    const interval = m.accuracy_interval ?? null;
+    el.interval.dataset.low = isNumber(interval?.low) ? String(interval.low) : '';
+    el.interval.dataset.high = isNumber(interval?.high) ? String(interval.high) : '';
+    el.interval.textContent = formatInterval(interval);
+    el.gap.dataset.value = isNumber(m.estimate_gap) ? String(m.estimate_gap) : '';
+    el.gap.textContent = formatPoints(m.estimate_gap);
+    const p95 = m.label_delay_seconds?.p95;
+    el.delayP95.dataset.value = isNumber(p95) ? String(p95) : '';
+    el.delayP95.textContent = formatSeconds(p95);
+    const verdict = estimateVerdict(m, { threshold: CLIENT.estimate_gap_warning, minLabelled: getConfig().min_labelled });
+    el.verdict.dataset.level = verdict.level;
+    el.verdict.className = `verdict ${levelClass(verdict.level)}`;
+    el.verdict.textContent = verdict.text;
+    // A green estimate that the labels contradict must not read as good news at a glance.
+    metrics.estimated.root.classList.toggle('is-untrusted', verdict.level === 'bad');
+    el.gap.className = levelClass(verdict.level);
+    lastMetrics = m;
   }
 
   return {
@@ -77,6 +113,9 @@ export function createMetricsGrid(grid, { getConfig }) {
         trend: trend.estimated_accuracy ?? null,
         level: accuracyLevel(m.estimated_accuracy, config),
       });
+      metrics.coverage.update(m.label_coverage ?? null);
+      metrics.delay.update(m.label_delay_seconds?.p50 ?? null);
+      renderEvidence(m);
       metrics.ppm.update(m.predictions_per_minute ?? null, { trend: trend.predictions_per_minute ?? null });
       const latency = m.latency_ms ?? {};
       metrics.latency.update(latency.p95 ?? null, {
@@ -93,7 +132,8 @@ export function createMetricsGrid(grid, { getConfig }) {
     /** Empty the model tiles (no active model, or a new one without numbers yet). */
     clearModelMetrics() {
       setAccuracyWindow(0);
-      for (const key of ['accuracy', 'estimated', 'ppm', 'latency', 'errorRate']) {
+      renderEvidence({});
+      for (const key of ['accuracy', 'estimated', 'coverage', 'delay', 'ppm', 'latency', 'errorRate']) {
         metrics[key].update(null, { trend: null, level: 'unknown' });
       }
       metrics.latency.update(null, { sub: 'p50 — · p99 —' });
@@ -128,6 +168,7 @@ export function createMetricsGrid(grid, { getConfig }) {
       const config = getConfig();
       metrics.accuracy.setLevel(accuracyTileLevel(metrics.accuracy.value, accuracyWindow));
       metrics.estimated.setLevel(accuracyLevel(metrics.estimated.value, config));
+      renderEvidence(lastMetrics);
       metrics.latency.setLevel(latencyLevel(metrics.latency.value, config));
       metrics.errorRate.setLevel(errorRateLevel(metrics.errorRate.value, config));
       for (const key of ['cpu', 'memory', 'disk']) {
@@ -139,6 +180,7 @@ export function createMetricsGrid(grid, { getConfig }) {
     setDisconnected(disconnected) {
       grid.classList.toggle('is-disconnected', disconnected);
       for (const metric of Object.values(metrics)) metric.setStale(disconnected);
+      el.verdict.classList.toggle('is-stale', disconnected);
     },
   };
 }

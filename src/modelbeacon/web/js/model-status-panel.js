@@ -5,7 +5,7 @@
  */
 
 import { healthWordLevel, statusLevel } from './config.js';
-import { formatCount, formatDuration, formatRelativeTime, levelClass, parseTimestamp } from './ui-core.js';
+import { formatCount, formatDuration, formatRelativeTime, levelClass, parseTimestamp, pulser } from './ui-core.js';
 
 export function createModelStatusPanel(panel, { now }) {
   const $ = (testid) => panel.querySelector(`[data-testid="${testid}"]`);
@@ -15,6 +15,7 @@ export function createModelStatusPanel(panel, { now }) {
     health: $('model-health'),
   };
   let lastTotal = null;
+  const pulseTotal = pulser(el.total);
 
   function renderLastTrained() {
     const iso = el.lastTrained.dataset.value;
@@ -67,11 +68,7 @@ export function createModelStatusPanel(panel, { now }) {
       lastTotal = total;
       el.total.dataset.value = String(total);
       el.total.textContent = formatCount(total);
-      if (changed && pulse) {
-        el.total.classList.remove('pulse');
-        void el.total.offsetWidth; // restart the CSS animation
-        el.total.classList.add('pulse');
-      }
+      if (changed && pulse) pulseTotal();
     },
 
     /** A different model became active: its count starts from its own total. */

@@ -20,6 +20,30 @@ export function formatPercent(fraction, digits = 1) {
   return isNumber(fraction) ? `${(fraction * 100).toFixed(digits)}%` : NO_VALUE;
 }
 
+/** A `{low, high}` interval of fractions as percentages: "[76.7%–90.7%]". */
+export function formatInterval(interval, digits = 1) {
+  if (!interval || !isNumber(interval.low) || !isNumber(interval.high)) return NO_VALUE;
+  return `[${formatPercent(interval.low, digits)}–${formatPercent(interval.high, digits)}]`;
+}
+
+/** A difference of fractions in percentage points, signed: 0.096 → "+9.6 pts", -0.031 → "−3.1 pts". */
+export function formatPoints(difference, digits = 1) {
+  if (!isNumber(difference)) return NO_VALUE;
+  const text = Math.abs(difference * 100).toFixed(digits);
+  if (Number(text) === 0) return `${text} pts`;
+  return `${difference > 0 ? '+' : '−'}${text} pts`;
+}
+
+/** Seconds at a readable scale: "0.4 s", "8.1 s", "12.5 min", "3.2 h", "2.1 d". */
+export function formatSeconds(seconds) {
+  if (!isNumber(seconds)) return NO_VALUE;
+  const abs = Math.abs(seconds);
+  if (abs < 60) return `${seconds.toFixed(1)} s`;
+  if (abs < 3600) return `${(seconds / 60).toFixed(1)} min`;
+  if (abs < 86_400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86_400).toFixed(1)} d`;
+}
+
 /** A value already in percent (0-100, e.g. `cpu_percent`): 42.13 → "42.1%". */
 export function formatPercentValue(percent, digits = 1) {
   return isNumber(percent) ? `${percent.toFixed(digits)}%` : NO_VALUE;
@@ -126,6 +150,24 @@ export function tween(from, to, progress) {
 }
 
 /**
+ * A function that flashes `element` with the `pulse` CSS class for `ms`. Called again while a
+ * flash runs, it lets that one run on: restarting it would mean removing the class and forcing
+ * a synchronous layout before adding it back, once per update, which costs seconds when demo
+ * mode replays fifteen minutes of updates at once.
+ */
+export function pulser(element, ms = CLIENT.pulse_ms) {
+  let timer = null;
+  return () => {
+    if (timer !== null) return;
+    element.classList.add('pulse');
+    timer = setTimeout(() => {
+      element.classList.remove('pulse');
+      timer = null;
+    }, ms);
+  };
+}
+
+/**
  * One metric tile. Expects `root` to contain `[data-role=value]` (the element carrying the
  * data-testid and `data-value`) and optionally `[data-role=trend]` and `[data-role=sub]`.
  *
@@ -153,7 +195,7 @@ export class Metric {
     this.value = undefined;
     this.shown = null;
     this.frame = null;
-    this.pulseTimer = null;
+    this.pulse = pulser(root, this.pulseMs);
     this.level = 'unknown';
   }
 
@@ -215,15 +257,5 @@ export class Metric {
       this.frame = this.raf(step);
     };
     this.frame = this.raf(step);
-  }
-
-  pulse() {
-    const el = this.root;
-    el.classList.remove('pulse');
-    // Reading offsetWidth forces a reflow so re-adding the class restarts the CSS animation.
-    void el.offsetWidth;
-    el.classList.add('pulse');
-    clearTimeout(this.pulseTimer);
-    this.pulseTimer = setTimeout(() => el.classList.remove('pulse'), this.pulseMs);
   }
 }
