@@ -110,6 +110,11 @@ async def test_page_evidence_equals_the_rest_numbers(page: Page, server: ServerP
     await _wait_value(page, '[data-testid="metric-label-delay-p50"]', delay["p50"])
     await _wait_value(page, '[data-testid="metric-label-delay-p95"]', delay["p95"])
 
+    await expect(page.get_by_test_id("health-reason")).to_have_attribute(
+        "data-value", rest["health_reason"]
+    )
+    assert rest["health_reason"].startswith(f"accuracy {rest['current_accuracy']:.3f} [")
+
     cells = await page.locator('[data-testid="confusion-table"] td[data-predicted]').evaluate_all(
         "cells => cells.map(c => Number(c.dataset.value))"
     )

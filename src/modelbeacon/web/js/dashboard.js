@@ -121,6 +121,7 @@ export function createDashboard(doc, {
       drift.render(msg.drift ?? null);
       confusion.render(msg.confusion ?? null);
       status.setTotal(msg.total_predictions);
+      status.setReason(msg.health_reason);
       if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
       const model = getModel(activeId);
       if (model && msg.status && (msg.status !== model.status || (msg.model_health ?? model.health) !== model.health)) {
@@ -150,6 +151,7 @@ export function createDashboard(doc, {
       }
       if (String(msg.model_id) === activeId) {
         status.setStatus(msg.new_status, msg.new_health);
+        status.setReason(msg.reason);
         announcer.textContent = `${label(model)} is now ${msg.new_status} (health ${msg.new_health}): ${msg.reason ?? ''}`;
       } else if (msg.new_status === 'active') {
         setActive(msg.model_id);

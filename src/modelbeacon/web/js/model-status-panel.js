@@ -12,7 +12,7 @@ export function createModelStatusPanel(panel, { now }) {
   const el = {
     name: $('model-name'), version: $('model-version'), lastTrained: $('last-trained'),
     total: $('predictions-total'), uptime: $('model-uptime'), status: $('model-status'),
-    health: $('model-health'),
+    health: $('model-health'), reason: $('health-reason'),
   };
   let lastTotal = null;
   const pulseTotal = pulser(el.total);
@@ -58,6 +58,13 @@ export function createModelStatusPanel(panel, { now }) {
       }
     },
 
+    /** The evidence for the health in words (`health_reason`, or a status change's `reason`). */
+    setReason(reason) {
+      if (typeof reason !== 'string' || reason === '') return;
+      el.reason.dataset.value = reason;
+      el.reason.textContent = reason;
+    },
+
     /** The active model's `total_predictions`; it only grows, so an older number is ignored. */
     setTotal(total, { pulse = true } = {}) {
       if (typeof total !== 'number') return;
@@ -74,6 +81,8 @@ export function createModelStatusPanel(panel, { now }) {
     /** A different model became active: its count starts from its own total. */
     resetTotal() {
       lastTotal = null;
+      el.reason.dataset.value = '';
+      el.reason.textContent = '—';
       el.total.dataset.value = '';
       el.total.textContent = '—';
       view.setUptime(null);
