@@ -16,7 +16,8 @@ class CallHistory:
     - the calls ring: whether each of the last ``size`` calls failed (error rate);
     - the successes ring: the last ``size`` successful records (latency, drift, ``lookup``);
     - the estimate window: the last ``estimate_size`` top-class probabilities of successes
-      that had one, each mapped through ``calibration`` (estimated accuracy).
+      that had one, raw; ``probabilities`` maps them through ``calibration`` (100 calls per
+      snapshot rather than one per prediction).
 
     Prediction ids are assumed unique; if one is reused, ``lookup`` finds the newest record.
     """
@@ -54,9 +55,7 @@ class CallHistory:
         history._successes.extend(successes[-size:])
         history._by_id = {record.prediction_id: record for record in history._successes}
         history._probabilities.extend(
-            calibration(record.top_probability)
-            for record in successes
-            if record.top_probability is not None
+            record.top_probability for record in successes if record.top_probability is not None
         )
         return history
 
@@ -85,7 +84,7 @@ class CallHistory:
         successes.append(record)
         by_id[record.prediction_id] = record
         if record.top_probability is not None:
-            self._probabilities.append(self.calibration(record.top_probability))
+            self._probabilities.append(record.top_probability)
         return evicted_failure or self._errors > 0
 
     def lookup(self, prediction_id: str) -> PredictionRecord | None:
@@ -117,8 +116,9 @@ class CallHistory:
         return [record.latency_ms for record in self._successes]
 
     def probabilities(self) -> list[float]:
-        """The estimate window (calibrated), oldest first."""
-        return list(self._probabilities)
+        """The estimate window, calibrated, oldest first."""
+        calibrate = self.calibration
+        return [calibrate(p) for p in self._probabilities]
 
     def label_coverage(self) -> float | None:
         """Labelled / all over the successes ring; ``None`` while it is empty. O(size)."""
@@ -145,9 +145,8 @@ class CallHistory:
         # The estimate window may reach back past the ring, so only its newest part, the one
         # the ring still holds, can be checked.
         window = self._probabilities
-        calibrate = self.calibration
         from_ring = [
-            calibrate(record.top_probability)
+            record.top_probability
             for record in self._successes
             if record.top_probability is not None
         ][-self.estimate_size :]

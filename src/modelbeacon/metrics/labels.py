@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,12 +63,14 @@ def label_delay(outcomes: Sequence[LabelledOutcome]) -> LabelDelay | None:
     return LabelDelay(nearest_rank(delays, 50), nearest_rank(delays, 95))
 
 
-def estimate_gap(outcomes: Sequence[LabelledOutcome]) -> float | None:
-    """Mean calibrated confidence minus accuracy over the outcomes that have a confidence
-    (the same predictions on both sides); ``None`` when none has one."""
-    scored = [outcome for outcome in outcomes if outcome.confidence is not None]
+def estimate_gap(
+    outcomes: Sequence[LabelledOutcome], calibration: Callable[[float], float]
+) -> float | None:
+    """Mean calibrated top-class probability minus accuracy over the outcomes that have a
+    probability (the same predictions on both sides); ``None`` when none has one."""
+    scored = [o for o in outcomes if o.top_probability is not None]
     if not scored:
         return None
     n = len(scored)
-    confidence = math.fsum(o.confidence for o in scored if o.confidence is not None) / n
+    confidence = math.fsum(calibration(o.top_probability or 0.0) for o in scored) / n
     return confidence - sum(outcome.correct for outcome in scored) / n

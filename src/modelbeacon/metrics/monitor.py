@@ -257,7 +257,6 @@ class ModelMonitor:
     def _outcome(
         self, prediction: PredictionRecord, label: Any, labelled_at: float | None
     ) -> LabelledOutcome:
-        top = prediction.top_probability
         delay = 0.0 if labelled_at is None else max(0.0, labelled_at - prediction.timestamp)
         return LabelledOutcome(
             prediction.timestamp,
@@ -265,7 +264,7 @@ class ModelMonitor:
             bool(label == prediction.prediction),
             label,
             prediction.prediction,
-            None if top is None else self._history.calibration(top),
+            prediction.top_probability,
             delay,
         )
 
@@ -346,7 +345,7 @@ class ModelMonitor:
             accuracy_window=len(window),
             accuracy_interval=wilson_interval(window.hits, len(window)),
             estimated_accuracy=estimated,
-            estimate_gap=labels.estimate_gap(outcomes),
+            estimate_gap=labels.estimate_gap(outcomes, history.calibration),
             confusion=labels.confusion(outcomes, self._classes),
             label_coverage=history.label_coverage(),
             label_delay_seconds=labels.label_delay(outcomes),

@@ -7,8 +7,10 @@ value equal to an edge goes to the bin on its right); categorical bins are the t
 categories plus one "other" for everything else. Level: ``none`` below 0.1, ``moderate`` below
 0.2, else ``significant`` (Siddiqi, *Credit Risk Scorecards*, 2006, the usual PSI reading).
 
-``DriftWindow`` keeps bin counts incrementally: O(features) per prediction, and the PSI of every
-feature costs O(bins) per feature when asked for, never a pass over the predictions.
+``DriftWindow`` keeps bin counts incrementally: a prediction only appends its feature vector;
+when the numbers are asked for (at most once per metrics tick), the vectors that arrived since are
+binned once each (O(features)) and counted, the ones that left are uncounted, and the PSI of every
+feature costs O(bins), never a pass over the window.
 """
 
 from __future__ import annotations
@@ -183,14 +185,15 @@ class DriftSummary:
 class DriftWindow:
     """Bin counts of the last ``size`` predictions' features, and of the newest half of them.
 
-    ``add`` bins one feature vector (O(features): a C-level bisect over ~10 edges each) and
-    moves the counts of what leaves the window or its newest half; ``summary`` turns the counts
-    into PSI per feature. Vectors of another width than the reference are ignored (they cannot
-    be compared feature by feature).
+    ``add`` queues one feature vector (O(1)); ``summary`` and ``halves`` first bin what was
+    queued (a C-level bisect over ~10 edges per numeric feature) and move the counts of what
+    left the window or its newest half, then turn the counts into PSI per feature. At most
+    ``size`` vectors wait: older ones would leave the window before being counted. Vectors of
+    another width than the reference are ignored (they cannot be compared feature by feature).
     """
 
     __slots__ = ("_binners", "_counts", "_newer", "_newer_counts", "_offsets", "_older",
-                 "_reference", "half", "size")  # fmt: skip
+                 "_queued", "_reference", "half", "size")  # fmt: skip
 
     def __init__(self, reference: DriftReference, size: int = DRIFT_WINDOW) -> None:
         if size < 2:
@@ -208,36 +211,48 @@ class DriftWindow:
         self._newer_counts = [0] * sum(widths)
         self._newer: deque[tuple[int, ...]] = deque()
         self._older: deque[tuple[int, ...]] = deque()
+        self._queued: deque[Sequence[Any]] = deque(maxlen=size)
 
     def __len__(self) -> int:
-        return len(self._newer) + len(self._older)
+        """How many vectors the window holds (counted or queued)."""
+        return min(self.size, len(self._newer) + len(self._older) + len(self._queued))
 
     @property
     def reference(self) -> DriftReference:
         return self._reference
 
     def add(self, features: Sequence[Any]) -> None:
-        binners = self._binners
-        if len(features) != len(binners):
+        if len(features) == len(self._binners):
+            self._queued.append(features)
+
+    def _count_queued(self) -> None:
+        queued = self._queued
+        if not queued:
             return
-        bins = tuple([o + b(v) for b, o, v in zip(binners, self._offsets, features, strict=True)])
-        counts, newer_counts, newer = self._counts, self._newer_counts, self._newer
-        for i in bins:
-            counts[i] += 1
-            newer_counts[i] += 1
-        newer.append(bins)
-        if len(newer) > self.half:
-            moved = newer.popleft()
-            for i in moved:
-                newer_counts[i] -= 1
-            older = self._older
-            older.append(moved)
-            if len(older) > self.size - self.half:
-                for i in older.popleft():
-                    counts[i] -= 1
+        binners, offsets = self._binners, self._offsets
+        counts, newer_counts, newer, older = (
+            self._counts, self._newer_counts, self._newer, self._older
+        )  # fmt: skip
+        half, older_size = self.half, self.size - self.half
+        for features in queued:
+            bins = tuple([o + b(v) for b, o, v in zip(binners, offsets, features, strict=True)])
+            for i in bins:
+                counts[i] += 1
+                newer_counts[i] += 1
+            newer.append(bins)
+            if len(newer) > half:
+                moved = newer.popleft()
+                for i in moved:
+                    newer_counts[i] -= 1
+                older.append(moved)
+                if len(older) > older_size:
+                    for i in older.popleft():
+                        counts[i] -= 1
+        queued.clear()
 
     def summary(self) -> DriftSummary | None:
         """PSI of every feature over the window; ``None`` below ``MIN_DRIFT_PREDICTIONS``."""
+        self._count_queued()
         n = len(self)
         if n < MIN_DRIFT_PREDICTIONS:
             return None
@@ -246,6 +261,7 @@ class DriftWindow:
     def halves(self) -> tuple[float, float] | None:
         """The drift score of the older and of the newer half; ``None`` unless both halves
         hold ``MIN_DRIFT_PREDICTIONS // 2``."""
+        self._count_queued()
         n_newer, n_older = len(self._newer), len(self._older)
         least = MIN_DRIFT_PREDICTIONS // 2
         if n_newer < least or n_older < least:

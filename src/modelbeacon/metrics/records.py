@@ -16,8 +16,8 @@ class LabelledOutcome:
 
     ``(timestamp, prediction_id)`` orders the accuracy window, so a late label lands where its
     prediction was made, not where the label arrived. ``label`` and ``prediction`` feed the
-    confusion matrix; ``confidence`` is the calibrated top-class probability (``None`` for a
-    model without probabilities), for ``estimate_gap``; ``delay`` is ``labelled_at -
+    confusion matrix; ``top_probability`` (raw, ``None`` for a model without probabilities)
+    feeds ``estimate_gap``; ``delay`` is ``labelled_at -
     timestamp`` in seconds (0 for a label sent with the request).
     """
 
@@ -26,7 +26,7 @@ class LabelledOutcome:
     correct: bool
     label: Any = None
     prediction: Any = None
-    confidence: float | None = None
+    top_probability: float | None = None
     delay: float = 0.0
 
 
