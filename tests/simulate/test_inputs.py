@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
 from modelbeacon.client import DatasetRows
 from modelbeacon.metrics.judgement import AccuracyJudge
+from modelbeacon.metrics.psi import DriftWindow
 from modelbeacon.registry import DATASET_NAMES, TrainingSpec, load_dataset, train
+from modelbeacon.registry.reference import drift_reference
 from modelbeacon.simulate.arrivals import PoissonArrivals
 from modelbeacon.simulate.config import SimulationConfig
 from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, population_std
@@ -162,3 +165,26 @@ def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) 
     assert started_healthy >= 0.85 * episodes
     assert judged_critical >= 0.9 * episodes, (judged_critical, episodes)
     assert judged_healthy >= 0.85 * episodes, (judged_healthy, episodes)
+
+
+@pytest.mark.parametrize("name", DATASET_NAMES)
+def test_default_inputs_show_no_drift_until_an_episode(name: str) -> None:
+    # The server's PSI against the training split's deciles, over its 1000-input window.
+    dataset = load_dataset(name)
+    X_train, _, _, _ = train_test_split(
+        dataset.X, dataset.y, test_size=0.2, stratify=dataset.y, random_state=0
+    )
+    reference = drift_reference(X_train, dataset.feature_names)
+    config = SimulationConfig(seed=3)
+    sampler = input_sampler(config, _rows(name))
+    clean, drifted = DriftWindow(reference), DriftWindow(reference)
+    for _ in range(1000):
+        clean.add(sampler.draw(10.0).features)
+        drifted.add(sampler.draw(config.drift_every + 1.0).features)
+    quiet = clean.summary()
+    # The largest of 64 pixels' PSIs reads one pixel as moderate (0.14); none is significant.
+    assert quiet is not None and quiet.score < (0.2 if name == "digits" else 0.1), quiet
+    moved = drifted.summary()
+    assert moved is not None
+    levels = {f.name: f.level for f in moved.features}
+    assert all(levels[f] == "significant" for f in sampler.drifted_features)

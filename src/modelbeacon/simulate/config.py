@@ -18,7 +18,11 @@ class SimulationConfig:
     outstanding at once; when the server is slower than that, arrivals wait for a free slot.
 
     Inputs: rows of ``dataset`` plus Gaussian noise of ``noise`` training standard deviations
-    per feature. From ``drift_every`` seconds on, every ``drift_every`` seconds, a drift
+    per feature, recorded at the dataset's own resolution (its decimals per column). Why 0.05:
+    the server measures drift as PSI against the training deciles, and more noise is drift
+    too: at 0.15, iris' petal width alone scored a PSI of 0.15 (moderate) with no episode
+    running; at 0.05 every feature stays under 0.05 over 1000 inputs, with the same ~96%
+    accuracy. From ``drift_every`` seconds on, every ``drift_every`` seconds, a drift
     episode of ``drift_duration`` seconds adds ``drift_strength`` standard deviations to the
     second half of the features (``drift_every=0`` disables drift).
 
@@ -58,7 +62,7 @@ class SimulationConfig:
     high_rate: float = 60.0
     rate: float | None = None
     period: float = 300.0
-    noise: float = 0.15
+    noise: float = 0.05
     label_share: float = 0.7
     inline_share: float = 0.2
     min_label_delay: float = 0.5

@@ -114,6 +114,7 @@ class InputSampler:
             raise ValueError("noise and drift_strength must be >= 0")
         self._rows = [tuple(float(v) for v in row) for row in rows]
         self._labels = [int(label) for label in labels]
+        self._decimals = tuple(_decimals(column) for column in zip(*self._rows, strict=True))
         stds = population_std(self._rows)
         self._noise_sd = tuple(noise * s for s in stds)
         first_drifted = len(feature_names) // 2
@@ -134,7 +135,18 @@ class InputSampler:
         index = self._rng.randrange(len(self._rows))
         drifted = self._schedule.active(t)
         features = tuple(
-            round(value + self._rng.gauss(0.0, sd) + (shift if drifted else 0.0), 4)
-            for value, sd, shift in zip(self._rows[index], self._noise_sd, self._shift, strict=True)
+            round(value + self._rng.gauss(0.0, sd) + (shift if drifted else 0.0), decimals)
+            for value, sd, shift, decimals in zip(
+                self._rows[index], self._noise_sd, self._shift, self._decimals, strict=True
+            )
         )
         return Sample(features=features, label=self._labels[index], drifted=drifted)
+
+
+def _decimals(values: Sequence[float], most: int = 4) -> int:
+    """The fewest decimals (up to ``most``) that write every value exactly: the resolution the
+    dataset was recorded at (iris: 1, digits: 0)."""
+    for decimals in range(most):
+        if all(abs(v * 10**decimals - round(v * 10**decimals)) < 1e-6 for v in values):
+            return decimals
+    return most
