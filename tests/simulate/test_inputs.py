@@ -187,4 +187,9 @@ def test_default_inputs_show_no_drift_until_an_episode(name: str) -> None:
     moved = drifted.summary()
     assert moved is not None
     levels = {f.name: f.level for f in moved.features}
-    assert all(levels[f] == "significant" for f in sampler.drifted_features)
+    edges = {f.name: getattr(f, "edges", ()) for f in reference.features}
+    # Only a feature whose deciles are all one value (digits' mostly blank pixels, edge 0)
+    # cannot show a shift upwards: every shifted value is still in the bin right of it.
+    unmoved = [f for f in sampler.drifted_features if levels[f] != "significant"]
+    assert all(len(edges[f]) == 1 for f in unmoved), unmoved
+    assert len(unmoved) < len(sampler.drifted_features) / 2
