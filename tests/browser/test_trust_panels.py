@@ -88,6 +88,12 @@ async def test_charts_open_drawn_from_the_server_history(page: Page, server: Ser
             arg=[name, len(history["points"])],
             timeout=10_000,
         )
+    # The recent-predictions table opens from the log too, with no new traffic.
+    logged = httpx.get(f"{server.url}/api/models/{model_id}/predictions?limit=20").json()
+    rows = page.locator('[data-testid="recent-predictions"] tbody tr')
+    await expect(rows).to_have_count(20)
+    ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.predictionId)")
+    assert ids == [p["prediction_id"] for p in logged["predictions"]]
     await screenshot(page, "live-history")
 
 

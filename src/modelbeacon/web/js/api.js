@@ -75,6 +75,9 @@ export function createApi({ base = '', fetch: fetchImpl = globalThis.fetch?.bind
     /** `{model_id, step_seconds, points}`, oldest first, over the last `seconds`. */
     getMetricsHistory: (modelId, seconds) =>
       request('GET', `/api/models/${id(modelId)}/metrics/history?seconds=${encodeURIComponent(seconds)}`),
+    /** `{model_id, predictions}`, newest first (the prediction log). */
+    getPredictions: (modelId, limit) =>
+      request('GET', `/api/models/${id(modelId)}/predictions?limit=${encodeURIComponent(limit)}`),
     getSystemMonitoring: () => request('GET', '/api/monitoring/system'),
     getTrainingJob: (jobId) => request('GET', `/api/training/${id(jobId)}`),
     /** `{name, dataset, algorithm, params?}` → `{job_id, model_id}` (202). */

@@ -242,6 +242,12 @@ export function createDashboard(doc, {
       if (body && String(body.model_id) === activeId) charts?.load(body.points);
     },
 
+    /** GET .../predictions of the shown model: the table opens with the newest logged. */
+    applyRecentPredictions(body) {
+      if (!body || String(body.model_id) !== activeId) return;
+      recent.add((body.predictions ?? []).filter((p) => p.error == null).reverse());
+    },
+
     /** One model fetched by REST (see `onUnknownModel`). */
     upsertModel(model) {
       const merged = upsert(model);

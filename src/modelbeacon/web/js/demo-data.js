@@ -319,6 +319,23 @@ export class DemoWorld {
     };
   }
 
+  /** `GET /api/models/{id}/predictions?limit=`: the newest `limit` of the log, newest first. */
+  recentPredictions(modelId, limit) {
+    const model = this.models.get(String(modelId));
+    if (!model) throw new ApiError({ status: 404, code: 'not_found', message: `model ${modelId} does not exist` });
+    const log = this.traffic.get(model.id)?.log ?? [];
+    return {
+      model_id: model.id,
+      predictions: log.slice(-limit).reverse().map((entry) => ({
+        prediction_id: entry.prediction_id,
+        prediction: entry.prediction,
+        latency_ms: entry.latency_ms,
+        timestamp: iso(entry.timestamp),
+        error: null,
+      })),
+    };
+  }
+
   /** The evidence for `health` in words, as the server's `health_reason` and status-change `reason`. */
   healthReason(measured, health) {
     const { accuracy_warning: warn, accuracy_critical: crit, min_labelled: minimum } = this.config;

@@ -29,6 +29,7 @@ export function createDemoApi(world) {
     }),
     getRealtimeMetrics: answer((id) => world.liveMetrics(model(id))),
     getMetricsHistory: answer((id, seconds) => world.metricsHistory(id, seconds)),
+    getPredictions: answer((id, limit) => world.recentPredictions(id, limit)),
     getSystemMonitoring: answer(() => world.systemMonitoring()),
     getTrainingJob: answer((jobId) => {
       const job = world.jobs.get(String(jobId));

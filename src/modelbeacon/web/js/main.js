@@ -52,6 +52,10 @@ async function main() {
       // A server without the history route (404) or out of reach: the charts start empty and
       // fill from the socket's metrics_history points.
       .catch(() => {});
+    // The recent-predictions table opens with the log's newest rows, like the charts.
+    api.getPredictions(modelId, CLIENT.recent_predictions_rows)
+      .then((body) => dashboard.applyRecentPredictions(body))
+      .catch(() => {});
   }
 
   dashboard = createDashboard(document, {
