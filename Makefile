@@ -48,6 +48,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_metrics.py
+	$(BIN)/python benchmarks/bench_health.py
 	$(BIN)/python benchmarks/bench_predict.py
 
 serve: install web
