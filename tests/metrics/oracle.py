@@ -62,14 +62,28 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return low, high
 
 
+@dataclass
+class Replay:
+    """Where a replay of a label stream stands: how many labels it took, the CUSUMs, the part."""
+
+    taken: int = 0
+    sums: list[float] = field(default_factory=lambda: [0.0] * 5)
+    part: str = "unknown"
+
+
 def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -> str:
     """The accuracy part after replaying ``stream``: each accepted label's correctness and the
     window's (hits, n) after it."""
+    return replay(policy, stream, Replay()).part
+
+
+def replay(policy: HealthPolicy, stream: list[tuple[bool, int, int]], state: Replay) -> Replay:
+    """``state`` moved on over the labels of ``stream`` it has not taken yet (so a stream that
+    only grows is replayed once in all, not once per label)."""
     w, c = policy.accuracy_warning, policy.accuracy_critical
     table = cusum_table(w, c)
-    sums = [0.0] * 5
-    part = "unknown"
-    for correct, k, n in stream:
+    sums, part = state.sums, state.part
+    for correct, k, n in stream[state.taken :]:
         for i, (p0, p1, _) in enumerate(table):
             p0, p1 = min(max(p0, 0.005), 0.995), min(max(p1, 0.005), 0.995)
             step = math.log(p1 / p0) if correct else math.log((1 - p1) / (1 - p0))
@@ -104,7 +118,8 @@ def judged_accuracy(policy: HealthPolicy, stream: list[tuple[bool, int, int]]) -
             else:
                 sums[0] = sums[1] = 0.0
         part = new
-    return part
+    state.taken, state.part = len(stream), part
+    return state
 
 
 def oracle_health(policy: HealthPolicy, acc: str, p95: float | None, err: float | None) -> str:
@@ -202,7 +217,9 @@ class Oracle:
     health: str = "unknown"
     pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _accuracy_cache: tuple[int, tuple[float | None, int]] = (0, (None, 0))
-    _judged: tuple[tuple[int, int], str] = ((0, -1), "unknown")
+    _window_cache: tuple[int, list[tuple[tuple[float, str], bool]]] = (0, [])
+    _by_id: dict[str, PredictionRecord] = field(default_factory=dict)
+    _judged: tuple[list[tuple[bool, int, int]] | None, Replay] = (None, Replay())
 
     def __post_init__(self) -> None:
         self.status = self.base_status
@@ -212,12 +229,14 @@ class Oracle:
         return [c for c in self.calls if c.error is None]
 
     def window(self) -> list[tuple[tuple[float, str], bool]]:
-        keyed = sorted(((ts, pid), ok) for pid, (ts, ok) in self.labels.items())
-        return keyed[-self.sizes.accuracy :]
+        # Labels are only ever added, so their count identifies the window (a plain cache:
+        # the sort is over every label ever given).
+        if self._window_cache[0] != len(self.labels):
+            keyed = sorted(((ts, pid), ok) for pid, (ts, ok) in self.labels.items())
+            self._window_cache = (len(self.labels), keyed[-self.sizes.accuracy :])
+        return self._window_cache[1]
 
     def accuracy(self) -> tuple[float | None, int]:
-        # Labels are only ever added, so their count identifies the state (a plain cache,
-        # to keep per-call checks over thousands of calls affordable).
         if self._accuracy_cache[0] != len(self.labels):
             w = self.window()
             value = (sum(ok for _, ok in w) / len(w) if w else None), len(w)
@@ -225,7 +244,8 @@ class Oracle:
         return self._accuracy_cache[1]
 
     def record_of(self, pid: str) -> PredictionRecord:
-        return next(c for c in self.calls if c.prediction_id == pid and c.error is None)
+        """The successful call ``pid`` (ids are unique)."""
+        return self._by_id[pid]
 
     def add_label(self, record: PredictionRecord, value: Any, at: float) -> None:
         pid = record.prediction_id
@@ -248,11 +268,10 @@ class Oracle:
 
     # ---- events ----------------------------------------------------------------------------
     def _settle(self) -> list[tuple[str, str, str, str]]:
-        # The stream only grows (or is replaced), so its length and identity key the answer.
-        key = (id(self.stream), len(self.stream))
-        if self._judged[0] != key:
-            self._judged = (key, judged_accuracy(self.policy, self.stream))
-        part = self._judged[1]
+        # The stream only grows (or is replaced, which starts the replay over).
+        if self._judged[0] is not self.stream:
+            self._judged = (self.stream, Replay())
+        part = replay(self.policy, self.stream, self._judged[1]).part
         health = oracle_health(self.policy, part, self.cached_p95, self.error_rate())
         status = (
             "degraded"
@@ -267,6 +286,8 @@ class Oracle:
 
     def call(self, record: PredictionRecord) -> list[tuple[str, str, str, str]]:
         self.calls.append(replace(record))
+        if record.error is None:
+            self._by_id[record.prediction_id] = self.calls[-1]
         if record.error is None and record.label is not None:
             self.add_label(record, record.label, record.timestamp)
         return self._settle()
