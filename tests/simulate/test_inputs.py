@@ -143,10 +143,7 @@ def test_default_drift_takes_the_live_window_under_80_and_back(iris_model: Any) 
             [y for _, _, y in labelled]
         )
         window: deque[bool] = deque(maxlen=100)
-        policy = health_policy()
-        judge = AccuracyJudge(
-            policy.accuracy_warning, policy.accuracy_critical, policy.min_labelled
-        )
+        judge = AccuracyJudge.of(health_policy())
         history = []
         for (at, _, _), ok in zip(labelled, correct, strict=True):
             window.append(bool(ok))

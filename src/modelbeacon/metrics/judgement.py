@@ -46,7 +46,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from modelbeacon.metrics.health import Health
+from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.interval import AccuracyInterval, wilson_interval
 
 Cause = Literal["unjudged", "interval", "cusum", "placed", "held"]
@@ -97,6 +97,11 @@ class AccuracyJudge:
 
     __slots__ = ("_cause", "_cusums", "_fired", "_part", "_steps", "_sums", "critical",
                  "min_labelled", "warning")  # fmt: skip
+
+    @classmethod
+    def of(cls, policy: HealthPolicy) -> AccuracyJudge:
+        """A fresh judgement on the policy's lines and ``min_labelled``."""
+        return cls(policy.accuracy_warning, policy.accuracy_critical, policy.min_labelled)
 
     def __init__(self, warning: float, critical: float, min_labelled: int) -> None:
         self.warning = warning

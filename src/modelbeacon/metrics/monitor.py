@@ -29,7 +29,7 @@ class ModelMonitor:
     ``AccuracyWindow`` of the most recent labelled predictions, a ``RateWindow`` of success
     timestamps, a ``DriftWindow`` of the features' bin counts (with a reference), and a
     ``StatusTracker``. ``record_call`` and ``record_label`` only append to bounded buffers and
-    adjust counters (O(features) for drift); whatever sorts or scans waits for
+    adjust counters (drift only queues the features); whatever bins, sorts or scans waits for
     ``evaluate``/``snapshot``. Health is re-judged on every change from O(1) inputs: the
     accuracy judgement on each label, error rate from running counts, latency p95 as cached by
     the last ``evaluate``/``snapshot``.
@@ -129,8 +129,8 @@ class ModelMonitor:
         - ``rate_timestamps``: success timestamps newer than ``now - RATE_RETENTION_SECONDS``,
           any order.
 
-        ``total_predictions`` is taken as given (the log's count), not added
-        to. Health is judged with the latency p95 of the restored successes.
+        ``total_predictions`` is taken as given (the log's count), not added to. Health is
+        judged with the latency p95 of the restored successes.
         """
         monitor = cls(
             model_id, policy, base_status=base_status, deployed_at=deployed_at,
@@ -142,14 +142,10 @@ class ModelMonitor:
         monitor._history = history
         drift = monitor._drift
         if drift is not None:
-            width = drift.reference.n_features
-            vectors = [
-                call.features
-                for call in recent_calls
-                if call.error is None and call.features is not None and len(call.features) == width
-            ]
-            for features in vectors[-drift_size:]:
-                drift.add(features)
+            # The window itself drops vectors of another width and keeps the last drift_size.
+            for call in recent_calls:
+                if call.error is None and call.features is not None:
+                    drift.add(call.features)
         window = monitor._accuracy
         tracker = monitor._tracker
         for record in sorted(labelled, key=lambda r: (r.timestamp, r.prediction_id)):

@@ -38,9 +38,7 @@ class StatusTracker:
         self.model_id = model_id
         self.policy = policy
         self._base_status = base_status
-        self._judge = AccuracyJudge(
-            policy.accuracy_warning, policy.accuracy_critical, policy.min_labelled
-        )
+        self._judge = AccuracyJudge.of(policy)
         self._hits = 0
         self._labelled = 0
         self._latency_p95: float | None = None
@@ -67,10 +65,6 @@ class StatusTracker:
     def latency_p95(self) -> float | None:
         """The p95 latency health is judged on (the last one set)."""
         return self._latency_p95
-
-    @property
-    def judge(self) -> AccuracyJudge:
-        return self._judge
 
     def observe_label(self, correct: bool, hits: int, labelled: int) -> bool:
         """One label entered the accuracy window, which now has ``hits`` of ``labelled``."""
