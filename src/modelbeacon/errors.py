@@ -17,6 +17,8 @@ scikit-learn) are translated at the adapter that calls the library, with ``raise
     │   └── UncomputableInputError    finite feature values the model cannot compute (they
     │                                 overflow inside it, or its probabilities come out NaN)
     ├── PayloadTooLargeError          413  body or batch larger than the configured limit
+    ├── UnsupportedMediaError         415  an uploaded file of a kind that is never accepted
+    │                                      (a pickle or joblib model, a binary file as a CSV)
     ├── ConflictError                 409  the request contradicts the current state
     │   ├── LabelConflictError        a different label was already recorded
     │   └── ModelNotReadyError        the model has no usable artifact (training, failed)
@@ -79,6 +81,10 @@ class UncomputableInputError(InvalidInputError):
 
 class PayloadTooLargeError(ModelbeaconError):
     code = "payload_too_large"
+
+
+class UnsupportedMediaError(ModelbeaconError):
+    code = "unsupported_media_type"
 
 
 class ConflictError(ModelbeaconError):

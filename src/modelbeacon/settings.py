@@ -93,6 +93,8 @@ class Settings(BaseSettings):
 
     max_batch_size: int = Field(1000, ge=1)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # uploaded CSVs and imported model files (POST /api/datasets, POST /api/models/import)
+    max_upload_bytes: int = Field(50 * 1_048_576, ge=1024)
     log_flush_interval: float = Field(0.1, gt=0)
     log_flush_rows: int = Field(500, ge=1)
     training_workers: int = Field(1, ge=1)

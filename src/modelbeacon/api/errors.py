@@ -17,6 +17,7 @@ from modelbeacon.errors import (
     ModelbeaconError,
     NotFoundError,
     PayloadTooLargeError,
+    UnsupportedMediaError,
     UnavailableError,
 )
 
@@ -26,6 +27,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ModelbeaconError], int], ...] = (
     (NotFoundError, 404),
     (InvalidInputError, 422),
     (PayloadTooLargeError, 413),
+    (UnsupportedMediaError, 415),
     (ConflictError, 409),
     (UnavailableError, 503),
     (ArtifactIntegrityError, 500),
