@@ -14,8 +14,10 @@ scikit-learn) are translated at the adapter that calls the library, with ``raise
     │   ├── NoActiveModelError
     │   └── NoReferenceError          the model exists but has no drift reference (yet)
     ├── InvalidInputError             422  the request is well-formed JSON but its values are wrong
-    │   └── UncomputableInputError    finite feature values the model cannot compute (they
-    │                                 overflow inside it, or its probabilities come out NaN)
+    │   ├── UncomputableInputError    finite feature values the model cannot compute (they
+    │   │                             overflow inside it, or its probabilities come out NaN)
+    │   └── UntrustedTypeError        an imported skops file holds a type off the allowlist
+    │                                 (``details["types"]`` lists them); nothing of it ran
     ├── PayloadTooLargeError          413  body or batch larger than the configured limit
     ├── UnsupportedMediaError         415  an uploaded file of a kind that is never accepted
     │                                      (a pickle or joblib model, a binary file as a CSV)
@@ -77,6 +79,10 @@ class InvalidInputError(ModelbeaconError):
 
 class UncomputableInputError(InvalidInputError):
     code = "uncomputable_input"
+
+
+class UntrustedTypeError(InvalidInputError):
+    code = "untrusted_type"
 
 
 class PayloadTooLargeError(ModelbeaconError):
