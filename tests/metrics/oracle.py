@@ -174,6 +174,20 @@ def halves(items: list[Any], half: int) -> tuple[list[Any], list[Any]]:
     return older, newer
 
 
+def comparable(features: tuple[Any, ...] | None, ref: DriftReference | None) -> bool:
+    """Whether drift counts a vector: the reference's width, and a value for every numeric
+    feature that has no missing bin."""
+    return (
+        ref is not None
+        and features is not None
+        and len(features) == ref.n_features
+        and all(
+            value is not None or feature.kind == "categorical" or feature.missing
+            for value, feature in zip(features, ref.features, strict=True)
+        )
+    )
+
+
 def psi_summary(vectors: list[tuple[Any, ...]], ref: DriftReference) -> DriftSummary:
     drifts = []
     for j, feature in enumerate(ref.features):
@@ -181,7 +195,9 @@ def psi_summary(vectors: list[tuple[Any, ...]], ref: DriftReference) -> DriftSum
         counts = [0] * bins
         for vector in vectors:
             value = vector[j]
-            if feature.kind == "numeric":
+            if feature.kind == "numeric" and value is None:
+                counts[-1] += 1  # the missing bin (comparable vectors only have one here)
+            elif feature.kind == "numeric":
                 counts[sum(1 for edge in feature.edges if value >= edge)] += 1
             else:
                 cats = list(feature.categories)
@@ -322,11 +338,7 @@ class Oracle:
         probs = probs[-h.estimate :]
         estimated = math.fsum(probs) / len(probs) if probs else None
         ref = self.reference
-        vectors = [
-            c.features
-            for c in self.successes()
-            if ref is not None and c.features is not None and len(c.features) == ref.n_features
-        ][-h.drift :]
+        vectors = [c.features for c in self.successes() if comparable(c.features, ref)][-h.drift :]
         drift = psi_summary(vectors, ref) if ref is not None and len(vectors) >= 100 else None
         all_ts = [c.timestamp for c in self.successes()]
         ppm = sum(now - 60 < t <= now for t in all_ts)
@@ -450,13 +462,7 @@ class Oracle:
         succ_idx = [i for i, c in enumerate(self.calls) if c.error is None]
         prob_idx = [i for i in succ_idx if self.calls[i].top_probability is not None]
         ref, d = self.reference, self.sizes.drift
-        feature_idx = [
-            i
-            for i in succ_idx
-            if ref is not None
-            and self.calls[i].features is not None
-            and len(self.calls[i].features or ()) == ref.n_features
-        ]
+        feature_idx = [i for i in succ_idx if comparable(self.calls[i].features, ref)]
         start = min(
             max(0, len(self.calls) - h),
             succ_idx[-h] if len(succ_idx) >= h else 0,

@@ -42,6 +42,7 @@ class Burst:
     prob_pct: float
     feature_pct: float
     shift: float
+    missing_pct: float
     latency_scale: float
     max_dt: float
     jitter: float
@@ -89,6 +90,7 @@ def bursts(max_count: int, min_count: int = 1) -> st.SearchStrategy[Burst]:
         prob_pct=st.sampled_from([0.0, 0.5, 1.0, 1.0]),
         feature_pct=st.sampled_from([0.0, 0.5, 1.0, 1.0]),
         shift=st.sampled_from([0.0, 0.0, 0.3, 2.0]),
+        missing_pct=st.sampled_from([0.0, 0.0, 0.05, 0.5]),
         latency_scale=st.sampled_from([1.0, 4.0, 10.0, 60.0]),
         max_dt=st.sampled_from([0.0, 0.05, 0.5, 3.0]),
         jitter=st.sampled_from([0.0, 0.0, 0.5, MAX_JITTER]),
@@ -122,9 +124,17 @@ REFERENCES = [
     DriftReference(
         (
             NumericReference("a", tuple(x / 4 for x in range(-6, 7)), (1 / 14,) * 14),
-            # values are floats, so every one falls in "other": its PSI is huge, and capped
             CategoricalReference("b", (0.0, 1.0), (0.45, 0.45, 0.1)),
             NumericReference("c", (2.0,), (0.9, 0.1)),
+        )
+    ),
+    # an uploaded dataset's: missing bins, string categories, one numeric without a missing
+    # bin (a vector missing it is not counted)
+    DriftReference(
+        (
+            NumericReference("a", (-1.0, 0.0, 1.0), (0.2, 0.25, 0.25, 0.2, 0.1), missing=True),
+            CategoricalReference("b", ("red", "blue"), (0.5, 0.3, 0.2)),
+            NumericReference("c", (0.0,), (0.5, 0.5)),
         )
     ),
 ]
@@ -218,6 +228,7 @@ class Run:
             deployed_at=deployed_at,
             base_total=setup.base_total,
         )
+        self.reference = setup.reference
         self.clock = START
         self.high_water = START
         self.next_id = 0
@@ -269,13 +280,23 @@ class Run:
                 features: tuple[float, ...] | None = None
                 if rng.random() < op.feature_pct:
                     width = 3 if rng.random() < 0.95 else 2
-                    features = tuple(rng.gauss(op.shift, 1.0) for _ in range(width))
+                    features = tuple(self.feature_value(rng, op, j) for j in range(width))
                 probability = rng.uniform(0.3, 1.0) if rng.random() < op.prob_pct else None
                 record = PredictionRecord(
                     pid, timestamp, latency, prediction, probability, features, label
                 )
             got = self.monitor.record_call(record)
             self.expect_same_transitions(got, self.oracle.call(record))
+
+    def feature_value(self, rng: random.Random, op: Burst, j: int) -> Any:
+        """A number, or for a categorical feature a category or an unseen value; missing at
+        ``op.missing_pct``."""
+        if rng.random() < op.missing_pct:
+            return None
+        feature = self.reference.features[j] if self.reference is not None else None
+        if isinstance(feature, CategoricalReference):
+            return rng.choice([*feature.categories, "unseen"])
+        return rng.gauss(op.shift, 1.0)
 
     def late_label(self, op: LateLabel) -> None:
         successes = self.oracle.successes()

@@ -4,8 +4,10 @@ Definitions (DESIGN.md section 3): over the last 1000 predictions (none below 10
 feature, PSI = sum over bins of ``(p_cur - p_ref) * ln(p_cur / p_ref)``, each proportion floored
 at 1e-4. Numeric bins have edges at the training split's deciles (unique; outer bins open; a
 value equal to an edge goes to the bin on its right); categorical bins are the training
-categories plus one "other" for everything else. Level: ``none`` below 0.1, ``moderate`` below
-0.2, else ``significant`` (Siddiqi, *Credit Risk Scorecards*, 2006, the usual PSI reading).
+categories plus one "other" for everything else, missing values included. A numeric feature
+whose model imputes missing values (an uploaded dataset's pipeline) has one more bin, last, for
+them. Level: ``none`` below 0.1, ``moderate`` below 0.2, else ``significant`` (Siddiqi, *Credit
+Risk Scorecards*, 2006, the usual PSI reading).
 
 ``DriftWindow`` keeps bin counts incrementally: a prediction only appends its feature vector;
 when the numbers are asked for (at most once per metrics tick), the vectors that arrived since are
@@ -65,31 +67,45 @@ def _check_proportions(name: str, proportions: Sequence[float], bins: int) -> No
 @dataclass(frozen=True, slots=True)
 class NumericReference:
     """A numeric feature's decile ``edges`` (ascending, unique) and its ``len(edges) + 1`` bin
-    proportions on the training split."""
+    proportions on the training split.
+
+    With ``missing``, one more proportion follows: the share of missing values, whose bin is
+    the last. Without it the feature has no bin for a missing value: ``bin_of(None)`` raises
+    ``ValueError`` and ``DriftWindow`` ignores a vector missing that feature.
+    """
 
     name: str
     edges: tuple[float, ...]
     proportions: tuple[float, ...]
     kind: Literal["numeric"] = "numeric"
+    missing: bool = False
 
     def __post_init__(self) -> None:
         if not all(math.isfinite(edge) for edge in self.edges):
             raise ValueError(f"feature {self.name!r}: edges must be finite")
         if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
             raise ValueError(f"feature {self.name!r}: edges must be strictly ascending")
-        _check_proportions(self.name, self.proportions, len(self.edges) + 1)
+        _check_proportions(self.name, self.proportions, len(self.edges) + 1 + self.missing)
 
     def bin_of(self, value: Any) -> int:
-        """The bin of ``value``: one right of every edge it is at or above."""
+        """The bin of ``value``: one right of every edge it is at or above; the missing bin
+        for ``None`` or NaN."""
+        if value is None or value != value:  # NaN is the one value unequal to itself
+            if not self.missing:
+                raise ValueError(f"feature {self.name!r} has no bin for a missing value")
+            return len(self.edges) + 1
         return bisect_right(self.edges, value)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
             "edges": list(self.edges),
             "proportions": list(self.proportions),
         }
+        if self.missing:
+            out["missing"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +167,12 @@ class DriftReference:
             proportions = tuple(float(p) for p in item["proportions"])
             if item["kind"] == "numeric":
                 edges = tuple(float(e) for e in item["edges"])
-                features.append(NumericReference(str(item["name"]), edges, proportions))
+                missing = item.get("missing", False)
+                if not isinstance(missing, bool):
+                    raise ValueError(f"missing must be true or false, got {missing!r}")
+                features.append(
+                    NumericReference(str(item["name"]), edges, proportions, missing=missing)
+                )
             elif item["kind"] == "categorical":
                 categories = tuple(item["categories"])
                 features.append(CategoricalReference(str(item["name"]), categories, proportions))
@@ -188,12 +209,17 @@ class DriftWindow:
     ``add`` queues one feature vector (O(1)); ``summary`` and ``halves`` first bin what was
     queued (a C-level bisect over ~10 edges per numeric feature) and move the counts of what
     left the window or its newest half, then turn the counts into PSI per feature. At most
-    ``size`` vectors wait: older ones would leave the window before being counted. Vectors of
-    another width than the reference are ignored (they cannot be compared feature by feature).
+    ``size`` vectors wait: older ones would leave the window before being counted.
+
+    A vector holds what the predict path hands on: a finite number or ``None`` (missing) for a
+    numeric feature, any value for a categorical one. Vectors that cannot be compared feature
+    by feature are ignored, as if never added: those of another width than the reference, and
+    those missing a numeric feature whose reference has no missing bin (a model without an
+    imputer, whose predict path refuses such an input anyway).
     """
 
     __slots__ = ("_binners", "_counts", "_newer", "_newer_counts", "_offsets", "_older",
-                 "_queued", "_reference", "half", "size")  # fmt: skip
+                 "_queued", "_reference", "_without_missing_bin", "half", "size")  # fmt: skip
 
     def __init__(self, reference: DriftReference, size: int = DRIFT_WINDOW) -> None:
         if size < 2:
@@ -206,6 +232,11 @@ class DriftWindow:
         self._offsets = tuple(sum(widths[:j]) for j in range(len(widths)))
         self._binners: tuple[Callable[[Any], int], ...] = tuple(
             _binner(feature) for feature in reference.features
+        )
+        self._without_missing_bin = tuple(
+            j
+            for j, feature in enumerate(reference.features)
+            if isinstance(feature, NumericReference) and not feature.missing
         )
         self._counts = [0] * sum(widths)
         self._newer_counts = [0] * sum(widths)
@@ -222,8 +253,12 @@ class DriftWindow:
         return self._reference
 
     def add(self, features: Sequence[Any]) -> None:
-        if len(features) == len(self._binners):
-            self._queued.append(features)
+        if len(features) != len(self._binners):
+            return
+        # The C-level membership test keeps vectors without a missing value on the fast path.
+        if None in features and any(features[j] is None for j in self._without_missing_bin):
+            return
+        self._queued.append(features)
 
     def _count_queued(self) -> None:
         queued = self._queued
@@ -282,6 +317,6 @@ class DriftWindow:
 
 
 def _binner(feature: FeatureReference) -> Callable[[Any], int]:
-    if isinstance(feature, NumericReference):
+    if isinstance(feature, NumericReference) and not feature.missing:
         return partial(bisect_right, feature.edges)
     return feature.bin_of
