@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from modelbeacon.errors import ModelbeaconError, TrainingError
+from modelbeacon.inputs import FeatureSpec
 from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry import (
@@ -37,6 +38,7 @@ class TrainingOutcome:
 
     validation_accuracy: float
     feature_names: tuple[str, ...]
+    features: tuple[FeatureSpec, ...]
     classes: tuple[Any, ...]
     reference: DriftReference
     calibration: Calibration | None
@@ -54,6 +56,7 @@ def _child_main(spec: TrainingSpec, artifact_root: str, key: str, conn: Connecti
                 TrainingOutcome(
                     validation_accuracy=trained.validation_accuracy,
                     feature_names=trained.feature_names,
+                    features=trained.features,
                     classes=tuple(trained.classes),
                     reference=trained.reference,
                     calibration=trained.calibration,
