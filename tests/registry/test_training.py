@@ -10,6 +10,7 @@ import pytest
 from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
 from modelbeacon.errors import InvalidInputError, TrainingError
+from modelbeacon.inputs import numeric_features
 from modelbeacon.registry.calibration import expected_calibration_error, fit_calibration
 from modelbeacon.registry.datasets import load_dataset
 from modelbeacon.registry.reference import drift_reference
@@ -85,6 +86,7 @@ def test_train_on_iris_is_accurate_and_describes_itself(
     assert model.dataset == "iris"
     assert model.algorithm == algorithm
     assert model.feature_names == iris.feature_names
+    assert model.features == numeric_features(iris.feature_names)
     assert model.classes == (0, 1, 2)
     assert (model.n_train, model.n_validation) == (120, 30)
     assert [f.name for f in model.reference.features] == list(iris.feature_names)
