@@ -1,4 +1,4 @@
-"""``drift_reference`` against brute-force deciles and bin counts."""
+"""``drift_reference`` and ``tabular_reference`` against brute-force deciles and bin counts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelbeacon.metrics.psi import NumericReference
-from modelbeacon.registry.reference import drift_reference
+from modelbeacon.inputs import FeatureSpec
+from modelbeacon.metrics.psi import CategoricalReference, NumericReference
+from modelbeacon.registry.frames import frame_of
+from modelbeacon.registry.reference import drift_reference, tabular_reference
 
 # Ties (values repeated, values on an edge) are where the binning rule matters, so columns mix
 # a few repeated values into arbitrary ones.
@@ -91,3 +93,77 @@ def test_reference_keeps_the_feature_order_and_names() -> None:
 def test_reference_refuses_what_it_cannot_bin(X: np.ndarray, names: list[str]) -> None:
     with pytest.raises(ValueError, match="drift reference needs"):
         drift_reference(X, names)
+
+
+MIXED = (
+    FeatureSpec("x"),
+    FeatureSpec("colour", "categorical", ("blue", "red", "white")),
+    FeatureSpec("gone"),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            VALUES | st.none(),
+            st.sampled_from(["red", "blue", "white", "green"]) | st.none(),
+            st.none(),
+        ),
+        min_size=1,
+        max_size=200,
+    )
+)
+def test_tabular_reference_bins_present_values_and_counts_missing_ones(
+    rows: list[tuple[float | None, str | None, None]],
+) -> None:
+    reference = tabular_reference(frame_of(rows, MIXED), MIXED)
+
+    x, colour, gone = reference.features
+    present = [r[0] for r in rows if r[0] is not None]
+    assert isinstance(x, NumericReference) and x.missing
+    if present:
+        # the present values bin as drift_reference bins them, as a share of every row
+        alone = drift_reference(np.array(present).reshape(-1, 1), ["x"]).features[0]
+        assert isinstance(alone, NumericReference) and x.edges == alone.edges
+        shares = [p * len(present) / len(rows) for p in alone.proportions]
+        assert x.proportions[:-1] == pytest.approx(shares)
+    else:
+        assert (x.edges, x.proportions[0]) == ((), 0.0)
+    assert x.proportions[-1] == (len(rows) - len(present)) / len(rows)
+    counts = [0] * len(x.proportions)
+    for row in rows:
+        counts[x.bin_of(row[0])] += 1
+    assert x.proportions == pytest.approx([c / len(rows) for c in counts])
+    # categories as the spec gives them; "green" (unseen) and missing share the last bin
+    assert isinstance(colour, CategoricalReference)
+    assert colour.categories == ("blue", "red", "white")
+    want = [sum(r[1] == c for r in rows) / len(rows) for c in colour.categories]
+    other = sum(r[1] not in colour.categories for r in rows) / len(rows)
+    assert colour.proportions == pytest.approx([*want, other])
+    # a column missing in every training row: no edges, everything in the missing bin
+    assert gone.as_dict() == {
+        "name": "gone", "kind": "numeric", "edges": [], "proportions": [0.0, 1.0],
+        "missing": True,
+    }  # fmt: skip
+
+
+def test_tabular_reference_takes_categories_from_the_column_where_the_spec_has_none() -> None:
+    features = (FeatureSpec("c", "categorical"),)
+    frame = frame_of([["b"], ["a"], [None], ["b"]], features)
+
+    (feature,) = tabular_reference(frame, features).features
+
+    assert feature.as_dict() == {
+        "name": "c", "kind": "categorical", "categories": ["a", "b"],
+        "proportions": [0.25, 0.5, 0.25],
+    }  # fmt: skip
+
+
+def test_tabular_reference_refuses_what_it_cannot_bin() -> None:
+    features = (FeatureSpec("x"),)
+    with pytest.raises(ValueError, match="at least one row"):
+        tabular_reference(frame_of(np.empty((0, 1)), features), features)
+    with pytest.raises(ValueError, match="no column 'y'"):
+        tabular_reference(frame_of([[1.0]], features), (FeatureSpec("y"),))
+    with pytest.raises(ValueError, match="finite"):
+        tabular_reference(frame_of([[math.inf]], features), features)
