@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, select, update
 
 from modelbeacon.errors import ConflictError
+from modelbeacon.inputs import FeatureSpec, numeric_features
 from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.storage.database import Database
 from modelbeacon.storage.job_repository import job_record
-from modelbeacon.storage.records import JobRecord, ModelRecord, TrainedFields
+from modelbeacon.storage.records import ImportedFields, JobRecord, ModelRecord, TrainedFields
 from modelbeacon.storage.tables import deployments, models, training_jobs
 
 _VERSION_RETRIES = 3
@@ -22,6 +23,13 @@ def _model(row: Row[Any]) -> ModelRecord:
     stored reference or calibration is malformed, which only a hand-edited row can be."""
     m = row._mapping
     reference, calibration = m["drift_reference"], m["calibration"]
+    feature_names = tuple(m["feature_names"] or ())
+    stored_features = m["features"]
+    features = (
+        numeric_features(feature_names)
+        if stored_features is None
+        else tuple(FeatureSpec.from_dict(f) for f in stored_features)
+    )
     return ModelRecord(
         id=m["id"],
         name=m["name"],
@@ -35,13 +43,18 @@ def _model(row: Row[Any]) -> ModelRecord:
         last_trained_at=m["last_trained_at"],
         deployed_at=m["deployed_at"],
         validation_accuracy=m["validation_accuracy"],
-        feature_names=tuple(m["feature_names"] or ()),
+        feature_names=feature_names,
         classes=tuple(m["classes"] or ()),
         artifact_path=m["artifact_path"],
         artifact_sha256=m["artifact_sha256"],
         artifact_trusted_types=tuple(m["artifact_trusted_types"] or ()),
         reference=None if reference is None else DriftReference.from_dict(reference),
         calibration=None if calibration is None else Calibration.from_dict(calibration),
+        features=features,
+        accepts_missing=bool(m["accepts_missing"]),
+        source=m["source"],
+        runtime=m["runtime"],
+        parity=m["parity"],
     )
 
 
@@ -56,7 +69,16 @@ def _trained_values(trained: TrainedFields) -> dict[str, Any]:
         "artifact_trusted_types": list(trained.artifact_trusted_types),
         "drift_reference": trained.reference.as_dict(),
         "calibration": None if trained.calibration is None else trained.calibration.as_dict(),
+        "features": [f.as_dict() for f in trained.features] or None,
+        "accepts_missing": trained.accepts_missing,
     }
+
+
+def _next_version(conn: Any, name: str) -> int:
+    latest = conn.execute(
+        select(func.coalesce(func.max(models.c.version), 0)).where(models.c.name == name)
+    ).scalar_one()
+    return int(latest) + 1
 
 
 class ModelRepository:
@@ -70,14 +92,7 @@ class ModelRepository:
         for attempt in range(_VERSION_RETRIES):
             try:
                 with self._db.transaction() as conn:
-                    version = (
-                        conn.execute(
-                            select(func.coalesce(func.max(models.c.version), 0)).where(
-                                models.c.name == name
-                            )
-                        ).scalar_one()
-                        + 1
-                    )
+                    version = _next_version(conn, name)
                     model_id = conn.execute(
                         insert(models)
                         .values(
@@ -114,6 +129,44 @@ class ModelRepository:
                     return model, job
             except ConflictError:
                 # Two trainings of one name raced for the same version number: take the next.
+                if attempt == _VERSION_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def create_imported(self, imported: ImportedFields, now: float) -> ModelRecord:
+        """Insert the next version of ``imported.name``, ``ready`` at once."""
+        values = {
+            "algorithm": imported.algorithm,
+            "dataset": imported.dataset,
+            "params": {},
+            "status": "ready",
+            "created_at": now,
+            "last_trained_at": now,
+            "validation_accuracy": imported.validation_accuracy,
+            "feature_names": list(imported.feature_names),
+            "classes": list(imported.classes),
+            "artifact_path": imported.artifact_path,
+            "artifact_sha256": imported.artifact_sha256,
+            "artifact_trusted_types": list(imported.artifact_trusted_types),
+            "drift_reference": None if imported.reference is None else imported.reference.as_dict(),
+            "calibration": None if imported.calibration is None else imported.calibration.as_dict(),
+            "features": [f.as_dict() for f in imported.features],
+            "accepts_missing": imported.accepts_missing,
+            "source": "imported",
+            "runtime": imported.runtime,
+            "parity": imported.parity,
+        }
+        for attempt in range(_VERSION_RETRIES):
+            try:
+                with self._db.transaction() as conn:
+                    version = _next_version(conn, imported.name)
+                    model_id = conn.execute(
+                        insert(models)
+                        .values(name=imported.name, version=version, **values)
+                        .returning(models.c.id)
+                    ).scalar_one()
+                    return _model(conn.execute(select(models).where(models.c.id == model_id)).one())
+            except ConflictError:
                 if attempt == _VERSION_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")

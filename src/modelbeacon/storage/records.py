@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelbeacon.inputs import FeatureSpec
 from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 
@@ -34,6 +35,11 @@ class ModelRecord:
     artifact_trusted_types: tuple[str, ...]
     reference: DriftReference | None
     calibration: Calibration | None
+    features: tuple[FeatureSpec, ...] = ()
+    accepts_missing: bool = False
+    source: str = "trained"
+    runtime: str = "sklearn"
+    parity: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,47 @@ class TrainedFields:
     artifact_trusted_types: tuple[str, ...]
     reference: DriftReference
     calibration: Calibration | None
+    features: tuple[FeatureSpec, ...] = ()
+    accepts_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFields:
+    """What an imported model is stored with: it is ``ready`` at once."""
+
+    name: str
+    algorithm: str
+    dataset: str
+    runtime: str
+    feature_names: tuple[str, ...]
+    features: tuple[FeatureSpec, ...]
+    accepts_missing: bool
+    classes: tuple[Any, ...]
+    artifact_path: str
+    artifact_sha256: str
+    artifact_trusted_types: tuple[str, ...]
+    parity: dict[str, Any]
+    validation_accuracy: float | None = None
+    reference: DriftReference | None = None
+    calibration: Calibration | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    """One uploaded dataset: its inferred schema and where its CSV is kept."""
+
+    id: int
+    name: str
+    target: str
+    rows: int
+    dropped_rows: int
+    classes: tuple[Any, ...]
+    features: tuple[FeatureSpec, ...]
+    filename: str | None
+    size_bytes: int
+    artifact_path: str
+    artifact_sha256: str
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -58,6 +59,16 @@ models = Table(
     Column("calibration", JSON(none_as_null=True), nullable=True),
     # Successful prediction rows retention deleted: total_predictions counts them still.
     Column("purged_predictions", Integer, nullable=False, server_default="0"),
+    # FeatureSpec.as_dict() of each input; NULL for models stored before revision 0005, whose
+    # inputs are feature_names, all numeric.
+    Column("features", JSON(none_as_null=True), nullable=True),
+    Column("accepts_missing", Boolean, nullable=False, server_default=text("false")),
+    # "trained" here, or "imported" from a user's skops/ONNX file
+    Column("source", String(20), nullable=False, server_default="trained"),
+    # what runs the artifact: "sklearn" or "onnxruntime"
+    Column("runtime", String(20), nullable=False, server_default="sklearn"),
+    # an imported model's own outputs on a few rows, checked again at every load
+    Column("parity", JSON(none_as_null=True), nullable=True),
     UniqueConstraint("name", "version", name="uq_models_name_version"),
     # At most one row may be active: the database itself refuses a second one.
     Index(
@@ -136,4 +147,23 @@ metrics_history = Table(
     Column("drift_score", Float, nullable=True),
     Column("model_health", String(10), nullable=False),
     Index("uq_metrics_history_model_ts", "model_id", "ts", unique=True),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(50), nullable=False, unique=True),
+    Column("target", String(255), nullable=False),
+    Column("rows", Integer, nullable=False),
+    # rows of the file without a target value, left out of training
+    Column("dropped_rows", Integer, nullable=False),
+    Column("classes", JSON, nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("filename", String(255), nullable=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    # the uploaded CSV itself, kept in the artifact store and checksummed
+    Column("artifact_path", String(255), nullable=False),
+    Column("artifact_sha256", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
 )
