@@ -37,8 +37,8 @@ class FeatureSpec:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind}
-        if self.categories is not None:
-            out["categories"] = list(self.categories)
+        if self.kind == "categorical":
+            out["categories"] = None if self.categories is None else list(self.categories)
         return out
 
     @classmethod

@@ -9,6 +9,7 @@ reading the log back gives the same type again.
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
@@ -24,8 +25,10 @@ class PredictionRecord:
     with the request, or later through feedback, ``labelled_at`` then being when it arrived);
     the record is mutable for that reason alone. ``probabilities`` maps each class, as text, to
     its probability; ``top_probability`` is their maximum. Numbers must be finite; times are
-    wall-clock unix seconds. ``model_id`` and ``model_version`` are set on every record the
-    service makes (the monitor, being per model, does not read them).
+    wall-clock unix seconds. ``features`` follow the model's inputs (``modelbeacon.inputs``):
+    floats, categories (strings) and ``None`` for a missing value. ``model_id`` and
+    ``model_version`` are set on every record the service makes (the monitor, being per
+    model, does not read them).
     """
 
     prediction_id: str
@@ -33,7 +36,7 @@ class PredictionRecord:
     latency_ms: float
     prediction: Any = None
     top_probability: float | None = None
-    features: tuple[float, ...] | None = None
+    features: tuple[Any, ...] | None = None
     label: Any = None
     error: str | None = None
     _: KW_ONLY
@@ -53,6 +56,15 @@ class PredictionRecord:
         return None if self.features is None else input_hash(self.features)
 
 
-def input_hash(values: Sequence[float]) -> str:
-    """blake2b of the canonical little-endian float64 vector: equal inputs, equal hashes."""
-    return hashlib.blake2b(struct.pack(f"<{len(values)}d", *values), digest_size=16).hexdigest()
+def input_hash(values: Sequence[Any]) -> str:
+    """blake2b of the canonical input: equal inputs, equal hashes.
+
+    An all-float vector hashes as its little-endian float64 bytes (as before categories
+    existed, so stored hashes stay valid); any other (categories, missing values) as ``j``
+    followed by its compact JSON.
+    """
+    if all(type(v) is float for v in values):
+        data = struct.pack(f"<{len(values)}d", *values)
+    else:
+        data = b"j" + json.dumps(list(values), separators=(",", ":")).encode()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -8,10 +8,9 @@ measured there, around the call alone.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +24,10 @@ from modelbeacon.registry import Predictor
 from modelbeacon.registry.predictor import Refusal, non_finite_rows, refused_rows
 from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
+from modelbeacon.services.feature_vectors import Features, Vector, feature_matrix, feature_vector
 from modelbeacon.storage.log_writer import LogWriter
 from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.tasks import in_thread
-
-Features = Sequence[float] | Mapping[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +46,6 @@ def validate_label(live: LiveModel, label: Any) -> Any:
             details={"label": label, "classes": list(classes)},
         )
     return classes[classes.index(label)]
-
-
-def _vector(live: LiveModel, features: Features, index: int | None) -> tuple[float, ...]:
-    names = live.record.feature_names
-    where: dict[str, Any] = {"instance": index} if index is not None else {}
-    if isinstance(features, Mapping):
-        missing = [n for n in names if n not in features]
-        unknown = [n for n in features if n not in names]
-        if missing or unknown:
-            raise InvalidInputError(
-                f"features must name exactly the model's {len(names)} features",
-                details={**where, "missing": missing, "unknown": unknown},
-            )
-        values = tuple(float(features[n]) for n in names)
-    else:
-        if len(features) != len(names):
-            raise InvalidInputError(
-                f"expected {len(names)} features, got {len(features)}",
-                details={**where, "expected": len(names), "got": len(features)},
-            )
-        values = tuple(float(v) for v in features)
-    if not all(math.isfinite(v) for v in values):
-        raise InvalidInputError("features must be finite numbers", details=where)
-    return values
 
 
 def _call_model(predictor: Predictor, matrix: np.ndarray) -> _ModelOutput | list[Refusal]:
@@ -169,10 +143,12 @@ class PredictionService:
             )
         # Readiness first: a model still training has no feature names to validate against.
         predictor = await self._catalog.predictor(live)
-        vectors = [_vector(live, f, i if batch else None) for i, f in enumerate(instances)]
+        vectors = [
+            feature_vector(live.record, f, i if batch else None) for i, f in enumerate(instances)
+        ]
         checked = [None if lb is None else validate_label(live, lb) for lb in labels or []]
         timestamp = self._clock()
-        matrix = np.asarray(vectors, dtype=np.float64)
+        matrix = feature_matrix(vectors)
         loop = asyncio.get_running_loop()
         try:
             output = await loop.run_in_executor(self._executor, _call_model, predictor, matrix)
@@ -200,7 +176,7 @@ class PredictionService:
         self,
         live: LiveModel,
         timestamp: float,
-        vectors: list[tuple[float, ...]],
+        vectors: list[Vector],
         output: _ModelOutput,
         labels: list[Any],
     ) -> list[PredictionRecord]:
