@@ -35,6 +35,7 @@ from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.history import MetricsHistory
+from modelbeacon.services.imports import ImportService
 from modelbeacon.services.live import LiveFeed
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
@@ -46,6 +47,7 @@ from modelbeacon.services.training import TrainingService
 from modelbeacon.services.upkeep import Upkeep
 from modelbeacon.settings import Settings
 from modelbeacon.storage.database import Database, create_db_engine, migrate
+from modelbeacon.storage.dataset_repository import DatasetRepository
 from modelbeacon.storage.history_repository import MetricsHistoryRepository
 from modelbeacon.storage.job_repository import JobRepository
 from modelbeacon.storage.log_writer import LogWriter
@@ -56,6 +58,8 @@ from modelbeacon.tasks import in_thread
 logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).with_name("web")
+#: The multipart routes whose bodies may be as large as an upload (MODELBEACON_MAX_UPLOAD_BYTES)
+UPLOAD_PATHS = frozenset({"/api/datasets", "/api/models/import"})
 
 
 @asynccontextmanager
@@ -67,6 +71,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         await in_thread(migrate, engine)
         database = Database(engine)
         model_repo = ModelRepository(database)
+        artifacts = ArtifactStore(settings.artifact_dir)
         job_repo = JobRepository(database)
         prediction_repo = PredictionRepository(database)
         history_repo = MetricsHistoryRepository(database)
@@ -82,7 +87,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         announcer = StatusAnnouncer(publisher)
 
         catalog = ModelCatalog(
-            model_repo, prediction_repo, ArtifactStore(settings.artifact_dir),
+            model_repo, prediction_repo, artifacts,
             settings.health_policy(), clock,
         )  # fmt: skip
         await in_thread(catalog.load)
@@ -98,8 +103,11 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
         )
         stack.callback(executor.shutdown, wait=True)
 
+        datasets = DatasetService(
+            DatasetRepository(database), artifacts, clock, settings.max_upload_bytes
+        )
         training = TrainingService(
-            catalog, model_repo, job_repo, settings.artifact_dir, publisher, clock,
+            catalog, datasets, model_repo, job_repo, settings.artifact_dir, publisher, clock,
             settings.training_workers,
         )  # fmt: skip
         await stack.enter_async_context(training.running())
@@ -148,7 +156,8 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             ),
             readiness=Readiness(database),
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
-            datasets=DatasetService(),
+            datasets=datasets,
+            imports=ImportService(catalog, model_repo, artifacts, clock, settings.max_upload_bytes),
         )
 
 
@@ -169,7 +178,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_paths=UPLOAD_PATHS,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     for router in (monitoring.router, models.router, predictions.router, datasets.router):
         app.include_router(router, prefix="/api", dependencies=[Depends(require_api_key)])
     app.include_router(ws.router)

@@ -17,8 +17,8 @@ from modelbeacon.errors import (
     ModelbeaconError,
     NotFoundError,
     PayloadTooLargeError,
-    UnsupportedMediaError,
     UnavailableError,
+    UnsupportedMediaError,
 )
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
@@ -17,6 +17,7 @@ from modelbeacon.api.schemas import (
     TrainAccepted,
     TrainRequest,
 )
+from modelbeacon.api.uploads import classes_field, features_field, upload_of
 from modelbeacon.services.views import job_view, logged_prediction_view, model_view
 
 router = APIRouter(tags=["models"])
@@ -41,6 +42,34 @@ async def get_reference(model_id: ModelId, services: ServicesDep) -> dict[str, A
 async def train_model(body: TrainRequest, services: ServicesDep) -> dict[str, str]:
     job = await services.training.start(body.name, body.dataset, body.algorithm, body.params)
     return {"job_id": str(job.id), "model_id": str(job.model_id)}
+
+
+@router.post("/models/import", response_model=Model, status_code=201)
+async def import_model(
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="a .skops or .onnx model file")],
+    name: Annotated[str, Form(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")],
+    features: Annotated[
+        str | None,
+        Form(description='JSON: ["a", "b"] or [{"name", "kind", "categories"?}]'),
+    ] = None,
+    classes: Annotated[str | None, Form(description='JSON: ["yes", "no"] or [0, 1]')] = None,
+    reference: Annotated[
+        UploadFile | None,
+        File(description="a CSV of the model's features and true labels (column `target`)"),
+    ] = None,
+    target: Annotated[str, Form(min_length=1)] = "target",
+) -> dict[str, Any]:
+    """A fitted model from a skops or ONNX file becomes a `ready` model (docs/MODELS.md)."""
+    live = await services.imports.import_model(
+        name,
+        upload_of(file),
+        features_field(features),
+        classes_field(classes),
+        None if reference is None else upload_of(reference),
+        target,
+    )
+    return model_view(live)
 
 
 @router.get("/training/{job_id}", response_model=Job)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    Tag,
+)
 
 # Ids are the database's 32-bit integer keys: a larger number names nothing and is a 422
 # here instead of an overflow in the database driver.
@@ -14,7 +23,11 @@ ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description="a model id from GET 
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="the job_id POST /api/models/train gave")]
 
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Features = list[FiniteFloat] | dict[str, FiniteFloat]
+# A number, a category, or null for a missing value: which one a feature takes is the model's
+# to say (GET /api/models/{id} lists its features), so the service checks it and names the
+# feature (true/false is let through to be refused there, by name).
+FeatureValue = FiniteFloat | StrictStr | StrictBool | None
+Features = list[FeatureValue] | dict[str, FeatureValue]
 Label = StrictInt | StrictStr
 
 
@@ -114,7 +127,7 @@ class Model(BaseModel):
     name: str
     version: int
     algorithm: str
-    dataset: str
+    dataset: str | None
     params: dict[str, Any]
     status: str
     health: str
@@ -124,7 +137,11 @@ class Model(BaseModel):
     validation_accuracy: float | None
     total_predictions: int
     feature_names: list[str]
+    features: list[FeatureDescription]
+    accepts_missing: bool
     classes: list[Any]
+    source: Literal["trained", "imported"]
+    runtime: Literal["sklearn", "onnxruntime"]
     calibration: CalibrationMap | None
     error: str | None
 
@@ -245,7 +262,7 @@ class LoggedPrediction(BaseModel):
     model_version: int
     timestamp: str
     input_hash: str | None
-    features: list[float] | None
+    features: list[FeatureValue] | None
     prediction: Any
     probabilities: dict[str, float] | None
     latency_ms: float
@@ -303,23 +320,38 @@ class Health(BaseModel):
     version: str
 
 
-class DatasetFeature(BaseModel):
+class NumericFeature(BaseModel):
+    """A numeric input of a model or column of a dataset."""
+
     name: str
     kind: Literal["numeric"]
 
 
+class CategoricalFeature(BaseModel):
+    """A categorical input: ``categories`` are the values seen in training (``null`` for an
+    imported model that does not carry them)."""
+
+    name: str
+    kind: Literal["categorical"]
+    categories: list[StrictInt | StrictStr] | None
+
+
+FeatureDescription = Annotated[NumericFeature | CategoricalFeature, Field(discriminator="kind")]
+
+
 class Dataset(BaseModel):
     name: str
-    source: Literal["builtin"]
+    source: Literal["builtin", "upload"]
     rows: int
     target: str
-    classes: list[int]
-    features: list[DatasetFeature]
+    classes: list[StrictInt | StrictStr]
+    features: list[FeatureDescription]
+    dropped_rows: int
     created_at: str | None
 
 
 class DatasetRows(BaseModel):
     name: str
     feature_names: list[str]
-    rows: list[list[float]]
-    labels: list[int]
+    rows: list[list[FiniteFloat | StrictStr | None]]
+    labels: list[StrictInt | StrictStr]

@@ -15,6 +15,7 @@ from modelbeacon.errors import ModelNotFoundError, ModelNotReadyError, NoActiveM
 from modelbeacon.metrics import HealthPolicy, ModelMonitor
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.registry import ArtifactStore, Predictor, StoredArtifact
+from modelbeacon.registry.importing import check_parity
 from modelbeacon.storage.model_repository import ModelRepository
 from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.storage.records import ModelRecord
@@ -150,5 +151,13 @@ class ModelCatalog:
                     sha256=record.artifact_sha256 or "",
                     trusted_types=record.artifact_trusted_types,
                 )
-                live.predictor = await asyncio.to_thread(self._artifacts.load, artifact)
+                live.predictor = await asyncio.to_thread(self._load, record, artifact)
         return live.predictor
+
+    def _load(self, record: ModelRecord, artifact: StoredArtifact) -> Predictor:
+        """Load and verify the artifact; an imported model must still give the outputs it
+        gave at import (``ArtifactIntegrityError`` when its runtime now answers otherwise)."""
+        predictor = self._artifacts.load(artifact, record.features, record.classes)
+        if record.parity is not None:
+            check_parity(predictor, record.parity)
+        return predictor

@@ -13,6 +13,7 @@ from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.history import MetricsHistory
+from modelbeacon.services.imports import ImportService
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.pipeline import PipelineReporter
@@ -38,3 +39,4 @@ class Services:
     readiness: Readiness
     pipeline: PipelineReporter
     datasets: DatasetService
+    imports: ImportService

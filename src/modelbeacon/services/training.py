@@ -27,6 +27,7 @@ from modelbeacon.registry import (
     validate_spec,
 )
 from modelbeacon.services.catalog import ModelCatalog
+from modelbeacon.services.datasets import DatasetService
 from modelbeacon.services.notify import EventSink
 from modelbeacon.services.training_process import TrainingOutcome, TrainingProcess
 from modelbeacon.storage.job_repository import JobRepository
@@ -40,10 +41,20 @@ _PERSIST_SECONDS = 0.5
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
+def check_model_name(name: str) -> None:
+    """Raise ``InvalidInputError`` unless ``name`` can name a model (trained or imported)."""
+    if not _NAME.match(name):
+        raise InvalidInputError(
+            "name must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit",
+            details={"name": name},
+        )
+
+
 class TrainingService:
     def __init__(
         self,
         catalog: ModelCatalog,
+        datasets: DatasetService,
         models: ModelRepository,
         jobs: JobRepository,
         artifact_root: Path,
@@ -52,6 +63,7 @@ class TrainingService:
         workers: int,
     ) -> None:
         self._catalog = catalog
+        self._datasets = datasets
         self._models = models
         self._jobs = jobs
         self._artifact_root = artifact_root
@@ -66,13 +78,9 @@ class TrainingService:
         self, name: str, dataset: str, algorithm: str, params: dict[str, Any]
     ) -> JobRecord:
         """Validate and queue a training; returns the queued job (202 for the caller)."""
-        if not _NAME.match(name):
-            raise InvalidInputError(
-                "name must be 1-100 letters, digits, '_', '.' or '-', starting with a letter "
-                "or digit",
-                details={"name": name},
-            )
-        spec = TrainingSpec(dataset=dataset, algorithm=algorithm, params=params)
+        check_model_name(name)
+        source = await self._datasets.source(dataset)
+        spec = TrainingSpec(dataset=dataset, algorithm=algorithm, params=params, source=source)
         await asyncio.to_thread(validate_spec, spec)
         model, job = await in_thread(
             self._models.create_for_training, name, dataset, algorithm, dict(params), self._clock()
@@ -156,7 +164,7 @@ class TrainingService:
                 try:
                     if outcome is not None:
                         try:
-                            await self._succeed(job.id, model, outcome)
+                            await self._succeed(job.id, model, spec, outcome)
                         except ModelbeaconError as exc:
                             await self._fail(job.id, model, f"could not register: {exc.message}")
                     else:
@@ -181,7 +189,9 @@ class TrainingService:
         finally:
             self._processes.discard(process)
 
-    async def _succeed(self, job_id: int, model: ModelRecord, outcome: TrainingOutcome) -> None:
+    async def _succeed(
+        self, job_id: int, model: ModelRecord, spec: TrainingSpec, outcome: TrainingOutcome
+    ) -> None:
         trained = TrainedFields(
             validation_accuracy=outcome.validation_accuracy,
             feature_names=outcome.feature_names,
@@ -191,6 +201,9 @@ class TrainingService:
             artifact_path=outcome.artifact.path,
             artifact_sha256=outcome.artifact.sha256,
             artifact_trusted_types=outcome.artifact.trusted_types,
+            features=outcome.features,
+            # an uploaded dataset's pipeline imputes every column
+            accepts_missing=spec.source is not None,
         )
         now = self._clock()
         record = await in_thread(self._models.mark_ready, model.id, trained, now)
