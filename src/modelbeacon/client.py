@@ -11,10 +11,13 @@ can act on (``describe_failure``), and a refusal's ``details["status"]`` is the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import json as jsonlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -243,9 +246,43 @@ class AsyncClient:
             return active
         return await self.train_and_deploy(name, dataset, algorithm, on_progress=on_progress)
 
-    async def _call(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
+    async def upload_dataset(
+        self, csv_path: Path, target: str, name: str | None = None
+    ) -> dict[str, Any]:
+        """Upload a CSV as a dataset (``POST /api/datasets``); returns its description."""
+        data = {"target": target} if name is None else {"target": target, "name": name}
+        with open(csv_path, "rb") as file:
+            return await self._call(
+                "POST", "/api/datasets", files={"file": (csv_path.name, file)}, data=data
+            )
+
+    async def import_model(
+        self,
+        model_path: Path,
+        name: str,
+        *,
+        features: Sequence[str | dict[str, Any]] | None = None,
+        classes: Sequence[Any] | None = None,
+        reference: Path | None = None,
+        target: str = "target",
+    ) -> dict[str, Any]:
+        """Import a skops or ONNX model file (``POST /api/models/import``); returns the model."""
+        data: dict[str, str] = {"name": name, "target": target}
+        if features is not None:
+            data["features"] = jsonlib.dumps(list(features))
+        if classes is not None:
+            data["classes"] = jsonlib.dumps(list(classes))
+        with contextlib.ExitStack() as files:
+            parts: dict[str, Any] = {
+                "file": (model_path.name, files.enter_context(open(model_path, "rb")))
+            }
+            if reference is not None:
+                parts["reference"] = (reference.name, files.enter_context(open(reference, "rb")))
+            return await self._call("POST", "/api/models/import", files=parts, data=data)
+
+    async def _call(self, method: str, path: str, json: Any = None, **send: Any) -> dict[str, Any]:
         try:
-            response = await self._http.request(method, path, json=json)
+            response = await self._http.request(method, path, json=json, **send)
         except httpx.TransportError as exc:
             raise UnavailableError(
                 describe_failure(exc, self._url), details={"url": self._url}
@@ -264,7 +301,7 @@ def _model(model: dict[str, Any]) -> DeployedModel:
         model_id=str(model["id"]),
         name=str(model["name"]),
         version=int(model["version"]),
-        dataset=str(model["dataset"]),
+        dataset=str(model["dataset"] or ""),
         algorithm=str(model["algorithm"]),
         validation_accuracy=None if accuracy is None else float(accuracy),
         trained=False,
