@@ -90,3 +90,28 @@ test('api reports a history endpoint the server lacks as a 404 ApiError, for the
   const { fetch } = fakeFetch(() => ({ status: 404, body: { detail: 'Not Found' } }));
   await assert.rejects(createApi({ fetch }).getMetricsHistory('3', 900), { status: 404, code: 'http_error' });
 });
+
+test('api lists datasets and uploads a CSV as multipart form data', async () => {
+  const dataset = { name: 'penguins', source: 'upload', rows: 342 };
+  const { fetch, calls } = fakeFetch((url) => (url.endsWith('/api/datasets') && calls.length === 1
+    ? { body: [] } : { status: 201, body: dataset }));
+  const api = createApi({ fetch });
+  assert.deepEqual(await api.listDatasets(), []);
+  const file = new File(['a,b\n1,x\n'], 'penguins.csv', { type: 'text/csv' });
+  assert.deepEqual(await api.uploadDataset(file, 'species', 'birds'), dataset);
+  assert.deepEqual(calls.map((c) => `${c.init.method} ${c.url}`), ['GET /api/datasets', 'POST /api/datasets']);
+  const { init } = calls[1];
+  // fetch writes the multipart content type with its boundary; a hand-set one would lack it.
+  assert.equal(init.headers['Content-Type'], undefined);
+  assert.ok(init.body instanceof FormData);
+  assert.equal(init.body.get('target'), 'species');
+  assert.equal(init.body.get('name'), 'birds');
+  assert.equal(init.body.get('file').name, 'penguins.csv');
+  assert.equal(await init.body.get('file').text(), 'a,b\n1,x\n');
+});
+
+test('api leaves the dataset name out of an upload when none is given', async () => {
+  const { fetch, calls } = fakeFetch(() => ({ status: 201, body: {} }));
+  await createApi({ fetch }).uploadDataset(new File(['x'], 'p.csv'), 'species', '');
+  assert.equal(calls[0].init.body.has('name'), false);
+});

@@ -30,7 +30,8 @@ const MESSAGE_FIELDS = {
   error: ['message'],
 };
 const MODEL_FIELDS = ['id', 'name', 'version', 'algorithm', 'dataset', 'status', 'health', 'created_at',
-  'last_trained_at', 'deployed_at', 'validation_accuracy', 'total_predictions', 'feature_names', 'classes', 'error'];
+  'last_trained_at', 'deployed_at', 'validation_accuracy', 'total_predictions', 'feature_names', 'features',
+  'classes', 'source', 'runtime', 'error'];
 const TREND_FIELDS = ['current_accuracy', 'estimated_accuracy', 'predictions_per_minute', 'latency_p95_ms',
   'error_rate', 'drift_score'];
 const JOB_FIELDS = ['job_id', 'model_id', 'state', 'stage', 'progress', 'details', 'error'];
@@ -264,6 +265,64 @@ test('demo-data api trains, reports progress through events, and deploys', async
   const after = world.drain();
   assert.ok(after.some((e) => e.type === 'model_deployed' && e.model_id === modelId));
   assert.equal((await api.getActiveStatus()).active_model.id, modelId);
+});
+
+// A small mixed table: one numeric column with a gap, one categorical, string labels, a row
+// without a label.
+const PENGUINS = [
+  'bill_mm,island,species',
+  ...Array.from({ length: 18 }, (_, i) => `${40 + (i % 6)},${['Biscoe', 'Dream', 'Torgersen'][i % 3]},${['Adelie', 'Gentoo', 'Chinstrap'][i % 3]}`),
+  ',Dream,Gentoo',
+  '44.5,Biscoe,',
+].join('\n');
+
+test('demo-data api keeps an uploaded CSV as a dataset, lists it after the built-in ones, and trains on it', async () => {
+  const world = new DemoWorld({ seed: 1, start: START });
+  const api = createDemoApi(world);
+  const file = new File([PENGUINS], 'penguins.csv', { type: 'text/csv' });
+  const dataset = await api.uploadDataset(file, 'species', '');
+  assert.deepEqual(dataset, {
+    name: 'penguins', source: 'upload', target: 'species', rows: 19, dropped_rows: 1,
+    classes: ['Adelie', 'Chinstrap', 'Gentoo'],
+    features: [
+      { name: 'bill_mm', kind: 'numeric' },
+      { name: 'island', kind: 'categorical', categories: ['Biscoe', 'Dream', 'Torgersen'] },
+    ],
+    created_at: new Date(START).toISOString(),
+  });
+  const listed = await api.listDatasets();
+  assert.deepEqual(listed.map((d) => `${d.name}:${d.source}`),
+    ['iris:builtin', 'wine:builtin', 'breast_cancer:builtin', 'digits:builtin', 'penguins:upload']);
+  assert.deepEqual(listed[0].features.length, 4);
+
+  const { model_id: modelId } = await api.trainModel({ name: 'penguins-lr', dataset: 'penguins', algorithm: 'logistic_regression' });
+  const model = await api.getModel(modelId);
+  assert.equal(model.dataset, 'penguins');
+  assert.deepEqual(model.classes, ['Adelie', 'Chinstrap', 'Gentoo']);
+  assert.deepEqual(model.feature_names, ['bill_mm', 'island']);
+  assert.equal(model.source, 'trained');
+  const events = world.advance(START + 60_000);
+  assert.ok(events.some((e) => e.type === 'training_progress' && e.model_id === modelId
+    && e.details === 'loading penguins (19 rows, 2 features)'));
+  assert.ok(events.some((e) => e.type === 'training_completed' && e.model_id === modelId));
+});
+
+test('demo-data api refuses an upload as the server does: no target column, a name in use, a bad name', async () => {
+  const world = new DemoWorld({ seed: 1, start: START });
+  const api = createDemoApi(world);
+  const file = new File([PENGUINS], 'penguins.csv', { type: 'text/csv' });
+  await assert.rejects(api.uploadDataset(file, 'label', ''), {
+    status: 422, code: 'invalid_input',
+    message: "no column named 'label' to use as the target; the columns are: 'bill_mm', 'island', 'species'",
+  });
+  await assert.rejects(api.uploadDataset(file, 'species', 'iris'), { status: 409, code: 'conflict' });
+  await assert.rejects(api.uploadDataset(file, 'species', '-bad'), { status: 422, code: 'invalid_input' });
+  await api.uploadDataset(file, 'species', 'birds');
+  await assert.rejects(api.uploadDataset(file, 'species', 'birds'), {
+    status: 409, message: "a dataset named 'birds' already exists: choose another name",
+  });
+  await assert.rejects(api.trainModel({ name: 'x', dataset: 'penguins', algorithm: 'sgd' }),
+    { status: 422, message: 'dataset must be one of iris, wine, breast_cancer, digits, birds' });
 });
 
 test('demo-data api rejects bad requests with the server error shape', async () => {

@@ -44,9 +44,12 @@ async function readError(response) {
  *   ('' = same origin).
  */
 export function createApi({ base = '', fetch: fetchImpl = globalThis.fetch?.bind(globalThis) } = {}) {
+  /** `body`: an object sent as JSON, or FormData sent as multipart (fetch sets its boundary). */
   async function request(method, path, body) {
     const init = { method, headers: { Accept: 'application/json' } };
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
@@ -80,6 +83,19 @@ export function createApi({ base = '', fetch: fetchImpl = globalThis.fetch?.bind
       request('GET', `/api/models/${id(modelId)}/predictions?limit=${encodeURIComponent(limit)}`),
     getSystemMonitoring: () => request('GET', '/api/monitoring/system'),
     getTrainingJob: (jobId) => request('GET', `/api/training/${id(jobId)}`),
+    /** The built-in datasets, then uploads: `[{name, source, rows, target, classes, features, …}]`. */
+    listDatasets: () => request('GET', '/api/datasets'),
+    /**
+     * Upload a CSV `file` (a File or Blob) as a dataset labelled by column `target`, named
+     * `name` (optional: the server derives one from the file name) → the dataset (201).
+     */
+    uploadDataset: (file, target, name) => {
+      const form = new FormData();
+      form.append('file', file, file.name ?? 'upload.csv');
+      form.append('target', target);
+      if (name) form.append('name', name);
+      return request('POST', '/api/datasets', form);
+    },
     /** `{name, dataset, algorithm, params?}` → `{job_id, model_id}` (202). */
     trainModel: (spec) => request('POST', '/api/models/train', spec),
     deployModel: (modelId) => request('POST', `/api/models/${id(modelId)}/deploy`),

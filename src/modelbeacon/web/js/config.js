@@ -59,7 +59,14 @@ export const CLIENT = Object.freeze({
  */
 export const DRIFT_PSI = Object.freeze({ moderate: 0.1, significant: 0.2 });
 
+/**
+ * The built-in datasets, in the server's order: what the train form offers until (or unless)
+ * GET /api/datasets answers.
+ */
 export const DATASETS = Object.freeze(['iris', 'wine', 'breast_cancer', 'digits']);
+export const DATASET_LABELS = Object.freeze({
+  iris: 'Iris', wine: 'Wine', breast_cancer: 'Breast cancer', digits: 'Digits',
+});
 export const ALGORITHMS = Object.freeze([
   'logistic_regression',
   'random_forest',

@@ -30,7 +30,7 @@ import { parseTimestamp } from './ui-core.js';
  *   known yet (trained by another client): fetch it and call `upsertModel`.
  * @param {(modelId: string|null) => void} [options.onShownModel]  the panels now show another
  *   model (or none): fetch its metrics history and call `applyMetricsHistory`.
- * @param {{onTrain, onDeploy}} options.intents  see models-panel.js
+ * @param {{onTrain, onDeploy, onUpload}} options.intents  see models-panel.js
  */
 export function createDashboard(doc, {
   charts = null, now = () => Date.now(), onUnknownModel = () => {}, onShownModel = () => {}, intents,
@@ -291,5 +291,8 @@ export function createDashboard(doc, {
     tick: status.tick,
 
     showModelsMessage: modelsPanel.showMessage,
+
+    /** GET /api/datasets: the train form's dataset choices. */
+    setDatasets: modelsPanel.setDatasets,
   };
 }

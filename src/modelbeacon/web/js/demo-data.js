@@ -8,6 +8,8 @@
  * and an experiment that sometimes fails. It keeps the last hour of each deployed model's
  * metrics history (one point per metrics step), as GET .../metrics/history answers it.
  *
+ * Datasets uploaded as CSV are inspected in the browser (demo-csv.js) and can be trained on.
+ *
  * createDemoApi and createDemoFeed (demo-feed.js, re-exported here) answer the REST calls of
  * api.js from the same world and push its messages through the page's handler table, the same
  * table the real socket uses. DOM-free.
@@ -15,10 +17,11 @@
 
 import { ApiError } from './api.js';
 import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
+import { datasetNameFrom, inspectCsv } from './demo-csv.js';
 import { computeHealth, computeTrend, effectiveStatus, systemHealth } from './demo-judgement.js';
 import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
 import { ModelTraffic } from './demo-traffic.js';
-import { DATASET_INFO, TrainingJob, validationAccuracy } from './demo-training.js';
+import { TrainingJob, builtinDataset, validationAccuracy } from './demo-training.js';
 import { createRng } from './rng.js';
 import { formatDuration } from './ui-core.js';
 
@@ -50,6 +53,7 @@ export class DemoWorld {
     this.lastMetrics = new Map();
     this.history = new Map();
     this.jobs = new Map();
+    this.uploads = new Map();
     this.pending = [];
     this.scheduled = [];
     this.nextModelId = 1;
@@ -97,12 +101,13 @@ export class DemoWorld {
   addModel({ name, dataset, algorithm }, createdMs) {
     const id = String(this.nextModelId++);
     const version = 1 + [...this.models.values()].filter((m) => m.name === name).length;
-    const info = DATASET_INFO[dataset];
+    const { features, classes } = this.dataset(dataset);
     const model = {
       id, name, version, algorithm, dataset, status: 'training', health: 'unknown',
       created_at: iso(createdMs), last_trained_at: null, deployed_at: null,
       validation_accuracy: null, total_predictions: 0,
-      feature_names: [...info.feature_names], classes: [...info.classes], error: null,
+      feature_names: features.map((f) => f.name), features: structuredClone(features),
+      classes: [...classes], source: 'trained', runtime: 'sklearn', error: null,
     };
     this.models.set(id, model);
     this.traffic.set(id, new ModelTraffic(model, this.rng, this.timeline));
@@ -185,7 +190,8 @@ export class DemoWorld {
   startJob(spec, { autoDeploy = false, failAt = null } = {}) {
     const model = this.addModel(spec, this.now);
     const job = new TrainingJob({
-      jobId: String(this.nextJobId++), model, startMs: this.now, autoDeploy, failAt,
+      jobId: String(this.nextJobId++), model, dataset: this.dataset(spec.dataset), startMs: this.now,
+      autoDeploy, failAt,
     });
     this.jobs.set(job.job_id, job);
     this.emit('training_progress', job.progressFields());
@@ -391,6 +397,39 @@ export class DemoWorld {
     else if (message?.type !== 'subscribe') this.emit('error', { message: `unknown message type ${JSON.stringify(message?.type)}` });
   }
 
+  /** Dataset `name` as GET /api/datasets describes it (built-in or uploaded); undefined if unknown. */
+  dataset(name) {
+    return builtinDataset(name) ?? this.uploads.get(name);
+  }
+
+  /** `GET /api/datasets`: the built-in ones, then uploads in upload order. */
+  listDatasets() {
+    return [...DATASETS.map(builtinDataset), ...this.uploads.values()];
+  }
+
+  /**
+   * `POST /api/datasets`: keep the CSV `text` (the file `filename`) as dataset `name` (default:
+   * from the file name) labelled by column `target`, with the server's refusals (422, 409).
+   */
+  uploadDataset({ text, filename, target, name }) {
+    const chosen = name || datasetNameFrom(filename);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/.test(chosen)) {
+      throw new ApiError({
+        status: 422, code: 'invalid_input', details: { name: chosen },
+        message: "name must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit",
+      });
+    }
+    if (this.dataset(chosen)) {
+      throw new ApiError({
+        status: 409, code: 'conflict', details: { name: chosen },
+        message: `a dataset named '${chosen}' already exists: choose another name`,
+      });
+    }
+    const dataset = { name: chosen, source: 'upload', ...inspectCsv(text, target), created_at: iso(this.now) };
+    this.uploads.set(chosen, dataset);
+    return dataset;
+  }
+
   /** `POST /api/models/train` with the server's validation. */
   train(spec) {
     const name = typeof spec?.name === 'string' ? spec.name.trim() : '';
@@ -398,7 +437,8 @@ export class DemoWorld {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
       problems.push('name must be 1-64 letters, digits, ".", "_" or "-"');
     }
-    if (!DATASETS.includes(spec?.dataset)) problems.push(`dataset must be one of ${DATASETS.join(', ')}`);
+    const datasets = this.listDatasets().map((d) => d.name);
+    if (!datasets.includes(spec?.dataset)) problems.push(`dataset must be one of ${datasets.join(', ')}`);
     if (!ALGORITHMS.includes(spec?.algorithm)) problems.push(`algorithm must be one of ${ALGORITHMS.join(', ')}`);
     if (problems.length) {
       throw new ApiError({ status: 422, code: 'validation_error', message: problems.join('; '), details: { problems } });

@@ -36,6 +36,11 @@ export function createDemoApi(world) {
       if (!job) throw new ApiError({ status: 404, code: 'not_found', message: `training job ${jobId} does not exist` });
       return job.jobFields();
     }),
+    listDatasets: answer(() => world.listDatasets()),
+    /** Reads the chosen File in the browser: the demo keeps what the server would have kept. */
+    uploadDataset: async (file, target, name) => structuredClone(world.uploadDataset({
+      text: await file.text(), filename: file.name, target, name,
+    })),
     trainModel: answer((spec) => world.train(spec)),
     deployModel: answer((id) => ({ ...world.deployModel(id) })),
   };

@@ -39,6 +39,16 @@ export const DATASET_INFO = Object.freeze({
   },
 });
 
+/** Built-in dataset `name` as GET /api/datasets describes it; undefined for another name. */
+export function builtinDataset(name) {
+  const info = DATASET_INFO[name];
+  return info && {
+    name, source: 'builtin', rows: info.rows, target: 'target', classes: [...info.classes],
+    features: info.feature_names.map((feature) => ({ name: feature, kind: 'numeric' })),
+    dropped_rows: 0, created_at: null,
+  };
+}
+
 /** How each algorithm reports fitting progress, and how long fitting takes in the demo. */
 const FITTING = Object.freeze({
   logistic_regression: { total: 100, batch: 10, unit: 'iterations', seconds: 6 },
@@ -57,15 +67,17 @@ export function validationAccuracy(model, rng) {
   return Number(Math.min(0.995, base + tweak + rng.uniform(-0.01, 0.01)).toFixed(4));
 }
 
-/** One training job's timeline: `[stage, seconds, progress at start]`, fitting in between. */
-function buildPlan(model) {
-  const info = DATASET_INFO[model.dataset];
+/**
+ * One training job's timeline: `[stage, seconds, progress at start]`, fitting in between.
+ * `dataset` is the model's dataset as GET /api/datasets describes it.
+ */
+function buildPlan(model, dataset) {
   const fit = FITTING[model.algorithm];
-  const held = Math.round(info.rows * 0.2);
+  const held = Math.round(dataset.rows * 0.2);
   return [
     { stage: 'queued', seconds: 1, progress: () => 0, details: () => 'waiting for a worker' },
     { stage: 'loading_data', seconds: 2, progress: () => 5,
-      details: () => `loading ${model.dataset} (${info.rows} rows, ${info.feature_names.length} features)` },
+      details: () => `loading ${model.dataset} (${dataset.rows} rows, ${dataset.features.length} features)` },
     { stage: 'splitting', seconds: 1, progress: () => 12, details: () => '80/20 stratified split' },
     { stage: 'fitting', seconds: fit.seconds,
       progress: (f) => 15 + 70 * (fittedUnits(fit, f) / fit.total),
@@ -80,13 +92,13 @@ function fittedUnits(fit, fraction) {
 }
 
 export class TrainingJob {
-  constructor({ jobId, model, startMs, autoDeploy = false, failAt = null }) {
+  constructor({ jobId, model, dataset, startMs, autoDeploy = false, failAt = null }) {
     this.job_id = jobId;
     this.model = model;
     this.startMs = startMs;
     this.autoDeploy = autoDeploy;
     this.failAt = failAt;
-    this.plan = buildPlan(model);
+    this.plan = buildPlan(model, dataset);
     this.state = 'queued';
     this.stage = 'queued';
     this.progress = 0;

@@ -43,7 +43,20 @@ async function main() {
       await api.deployModel(modelId);
       return `Deploy of model ${modelId} requested.`;
     },
+    async onUpload({ file, target, name }) {
+      const dataset = await api.uploadDataset(file, target, name);
+      loadDatasets();
+      return dataset;
+    },
   };
+
+  function loadDatasets() {
+    api.listDatasets()
+      .then((list) => dashboard.setDatasets(list))
+      // Out of reach or an older server: the form keeps what it offers (at first config.js's
+      // built-in list).
+      .catch(() => {});
+  }
 
   function loadHistory(modelId) {
     if (modelId === null) return;
@@ -133,6 +146,7 @@ async function main() {
     transport.start();
   }
 
+  loadDatasets();
   window.setInterval(() => dashboard.tick(), CLIENT.relative_time_tick_ms);
 
   window.__modelbeacon = Object.freeze({

@@ -1,16 +1,15 @@
 /**
  * The Models panel: the model list (status, validation accuracy, predictions, a Deploy button
- * for ready or inactive models) and the train form. Results arrive through WebSocket events,
- * so this module only renders what it is given and reports the user's intents through
- * `onTrain` / `onDeploy`. View module: touches only the panel's elements.
+ * for ready or inactive models), the train form and the CSV upload form. Results arrive
+ * through WebSocket events, so this module only renders what it is given and reports the
+ * user's intents through `onTrain` / `onDeploy` / `onUpload`. View module: touches only the
+ * panel's elements.
  */
 
-import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, statusLevel } from './config.js';
+import { ALGORITHMS, DATASET_LABELS, DEPLOYABLE_STATUSES, statusLevel } from './config.js';
+import { BUILTIN_DATASETS, datasetLabel, orderDatasets, uploadSummary } from './datasets.js';
 import { formatCount, formatPercent, levelClass } from './ui-core.js';
 
-const DATASET_LABELS = Object.freeze({
-  iris: 'Iris', wine: 'Wine', breast_cancer: 'Breast cancer', digits: 'Digits',
-});
 const ALGORITHM_LABELS = Object.freeze({
   logistic_regression: 'Logistic regression',
   random_forest: 'Random forest',
@@ -19,15 +18,18 @@ const ALGORITHM_LABELS = Object.freeze({
   mlp: 'MLP',
 });
 
-function fillSelect(select, values, labels) {
+/** Replace `select`'s options with `[value, label]` pairs, keeping its choice when still offered. */
+function fillSelect(select, entries) {
+  const chosen = select.value;
   select.replaceChildren(
-    ...values.map((value) => {
+    ...entries.map(([value, label]) => {
       const option = select.ownerDocument.createElement('option');
       option.value = value;
-      option.textContent = labels[value] ?? value;
+      option.textContent = label;
       return option;
     }),
   );
+  if (entries.some(([value]) => value === chosen)) select.value = chosen;
 }
 
 function setText(el, text) {
@@ -44,23 +46,42 @@ function sortModels(models, activeId) {
 
 /**
  * @param {Element} panel  the `[data-panel=models]` section
- * @param {{onTrain: (spec) => Promise<string>, onDeploy: (modelId) => Promise<string>}} intents
- *   each resolves with a message to show, or rejects with an Error whose message is shown.
+ * @param {object} intents
+ * @param {(spec) => Promise<string>} intents.onTrain  resolves with a message to show
+ * @param {(modelId) => Promise<string>} intents.onDeploy  resolves with a message to show
+ * @param {({file, target, name}) => Promise<object>} intents.onUpload  resolves with the
+ *   dataset the server kept (GET /api/datasets shape).
+ *   Each rejects with an Error whose message is shown.
  */
-export function createModelsPanel(panel, { onTrain, onDeploy }) {
+export function createModelsPanel(panel, { onTrain, onDeploy, onUpload }) {
   const doc = panel.ownerDocument;
   const tbody = panel.querySelector('[data-testid="models-table"] tbody');
   const empty = panel.querySelector('[data-testid="models-empty"]');
   const form = panel.querySelector('[data-testid="train-form"]');
   const message = panel.querySelector('[data-testid="models-message"]');
+  const upload = panel.querySelector('[data-testid="upload-form"]');
+  const uploadMessage = panel.querySelector('[data-testid="upload-message"]');
+  const uploadButton = panel.querySelector('[data-testid="upload-submit"]');
   const rows = new Map();
+  let datasets = [];
 
-  fillSelect(form.elements.dataset, DATASETS, DATASET_LABELS);
-  fillSelect(form.elements.algorithm, ALGORITHMS, ALGORITHM_LABELS);
+  fillSelect(form.elements.algorithm, ALGORITHMS.map((a) => [a, ALGORITHM_LABELS[a] ?? a]));
+
+  /** The train form's dataset choices (GET /api/datasets): built-in first, then uploads. */
+  function setDatasets(list) {
+    datasets = orderDatasets(list);
+    fillSelect(form.elements.dataset, datasets.map((d) => [d.name, datasetLabel(d)]));
+  }
+  setDatasets(BUILTIN_DATASETS);
 
   function showMessage(text, kind = 'info') {
     message.textContent = text;
     message.dataset.kind = kind;
+  }
+
+  function showUploadMessage(text, kind) {
+    uploadMessage.textContent = text;
+    uploadMessage.dataset.kind = kind;
   }
 
   async function run(intent, button) {
@@ -82,6 +103,27 @@ export function createModelsPanel(panel, { onTrain, onDeploy }) {
       algorithm: form.elements.algorithm.value,
     };
     run(() => onTrain(spec), form.querySelector('[data-testid="train-submit"]'));
+  });
+
+  upload.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = upload.elements.file.files[0];
+    const target = upload.elements.target.value.trim();
+    if (!file) return showUploadMessage('Choose a CSV file first.', 'error');
+    if (!target) return showUploadMessage('Name the column that holds the class labels (target).', 'error');
+    uploadButton.disabled = true;
+    showUploadMessage('uploading…', 'progress');
+    try {
+      const dataset = await onUpload({ file, target, name: upload.elements.name.value.trim() });
+      setDatasets([...datasets.filter((d) => d.name !== dataset.name), dataset]);
+      form.elements.dataset.value = dataset.name;
+      upload.reset();
+      showUploadMessage(uploadSummary(dataset), 'info');
+    } catch (error) {
+      showUploadMessage(error.message, 'error');
+    } finally {
+      uploadButton.disabled = false;
+    }
   });
 
   tbody.addEventListener('click', (event) => {
@@ -110,7 +152,9 @@ export function createModelsPanel(panel, { onTrain, onDeploy }) {
     setText(cell('name'), model.name ?? `model ${model.id}`);
     setText(cell('version'), model.version != null ? `v${model.version}` : '');
     setText(cell('algorithm'), ALGORITHM_LABELS[model.algorithm] ?? model.algorithm ?? '');
-    setText(cell('dataset'), DATASET_LABELS[model.dataset] ?? model.dataset ?? '');
+    // An imported model may come without the dataset it was trained on.
+    const imported = model.source === 'imported' ? 'imported' : '';
+    setText(cell('dataset'), DATASET_LABELS[model.dataset] ?? model.dataset ?? imported);
     const status = cell('status');
     setText(status, model.status ?? 'unknown');
     status.dataset.value = model.status ?? '';
@@ -129,6 +173,7 @@ export function createModelsPanel(panel, { onTrain, onDeploy }) {
 
   return {
     showMessage,
+    setDatasets,
 
     /** Render `models` (an iterable of model objects), reusing rows by id. */
     render(models, activeId) {
