@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from modelbeacon.client import AsyncClient, TrainingStatus, describe_failure
 from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.registry import load_dataset
 from tests.support import free_port
+from tests.tables import PENGUIN_COLUMNS, penguin_rows, penguins_csv
 
 OpenBeacon = Callable[..., Any]
 
@@ -70,6 +72,22 @@ async def test_client_dataset_rows_are_the_servers_rows(open_beacon: OpenBeacon)
     assert rows.name == "iris" and rows.feature_names == iris.feature_names
     assert [list(row) for row in rows.rows] == iris.X.tolist()
     assert list(rows.labels) == iris.y.tolist()
+
+
+async def test_client_dataset_rows_keep_categories_missing_values_and_class_strings(
+    open_beacon: OpenBeacon, tmp_path: Path
+) -> None:
+    async with open_beacon() as beacon:
+        await beacon.upload_dataset(penguins_csv(tmp_path / "penguins.csv"), "species")
+        rows = await beacon.dataset_rows("penguins")
+    expected = penguin_rows()
+    assert rows.feature_names == PENGUIN_COLUMNS[:-1]
+    assert [list(row) for row in rows.rows] == [row[:-1] for row in expected]
+    assert list(rows.labels) == [row[-1] for row in expected]
+    assert any(v is None for row in rows.rows for v in row)
+    assert all(
+        isinstance(row[4], str | None) and isinstance(row[0], float | None) for row in rows.rows
+    )
 
 
 async def test_client_raises_the_servers_message_when_it_refuses(

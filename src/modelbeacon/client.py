@@ -55,12 +55,17 @@ class DeployedModel:
 @dataclass(frozen=True)
 class DatasetRows:
     """Every row of a dataset (``GET /api/datasets/{name}/rows``), values in
-    ``feature_names`` order, ``labels[i]`` the true class of ``rows[i]``."""
+    ``feature_names`` order, ``labels[i]`` the true class of ``rows[i]``.
+
+    A value is a float, a category (string) or ``None`` (missing); a built-in dataset has
+    floats only. A label is an integer class, or the class string of an uploaded dataset
+    whose classes are not all integers.
+    """
 
     name: str
     feature_names: tuple[str, ...]
-    rows: tuple[tuple[float, ...], ...]
-    labels: tuple[int, ...]
+    rows: tuple[tuple[float | str | None, ...], ...]
+    labels: tuple[int | str, ...]
 
 
 ProgressCallback = Callable[[TrainingStatus], None]
@@ -208,8 +213,10 @@ class AsyncClient:
         return DatasetRows(
             name=str(body["name"]),
             feature_names=tuple(str(f) for f in body["feature_names"]),
-            rows=tuple(tuple(float(v) for v in row) for row in body["rows"]),
-            labels=tuple(int(label) for label in body["labels"]),
+            rows=tuple(tuple(_row_value(v) for v in row) for row in body["rows"]),
+            labels=tuple(
+                label if isinstance(label, str) else int(label) for label in body["labels"]
+            ),
         )
 
     async def train_and_deploy(
@@ -293,6 +300,11 @@ class AsyncClient:
             )
         body: dict[str, Any] = response.json()
         return body
+
+
+def _row_value(value: Any) -> float | str | None:
+    """A dataset cell as sent: a category or ``None`` as it is, any number as a float."""
+    return value if value is None or isinstance(value, str) else float(value)
 
 
 def _model(model: dict[str, Any]) -> DeployedModel:

@@ -11,13 +11,20 @@ import pytest
 from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
 from modelbeacon.client import DatasetRows
+from modelbeacon.inputs import FeatureSpec, numeric_features
 from modelbeacon.metrics.judgement import AccuracyJudge
 from modelbeacon.metrics.psi import DriftWindow
 from modelbeacon.registry import DATASET_NAMES, TrainingSpec, load_dataset, train
-from modelbeacon.registry.reference import drift_reference
+from modelbeacon.registry.frames import frame_of
+from modelbeacon.registry.reference import drift_reference, tabular_reference
 from modelbeacon.simulate.arrivals import PoissonArrivals
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, population_std
+from modelbeacon.simulate.inputs import (
+    DriftSchedule,
+    InputSampler,
+    category_swap_share,
+    population_std,
+)
 from modelbeacon.simulate.traffic import input_sampler, rate_wave
 from tests.policies import health_policy
 
@@ -190,3 +197,141 @@ def test_default_inputs_show_no_drift_until_an_episode(name: str) -> None:
     unmoved = [f for f in sampler.drifted_features if levels[f] != "significant"]
     assert all(len(edges[f]) == 1 for f in unmoved), unmoved
     assert len(unmoved) < len(sampler.drifted_features) / 2
+
+
+# -- uploaded datasets: numbers, categories and missing values --------------------------------
+
+_MIXED_NAMES = ("id", "size", "weight", "colour", "shape")
+
+
+def _mixed_rows(n: int = 400) -> DatasetRows:
+    """Rows named by their ``id`` (so a noise-free draw shows its row), a numeric ``size`` and
+    ``weight`` and categorical ``colour`` (blue the rarest) and ``shape`` (round and square
+    as many, round first), some cells missing; the last three drift."""
+    colours = ("red",) * 5 + ("green",) * 4 + ("blue",)
+    rows = tuple(
+        (
+            float(i),
+            None if i % 7 == 0 else round(10.0 + (i % 13) * 0.5, 1),
+            None if i % 9 == 0 else float(50 + i % 17),
+            None if i % 11 == 0 else colours[i % 10],
+            ("round", "square")[i % 2],
+        )
+        for i in range(n)
+    )
+    return DatasetRows(
+        name="mixed",
+        feature_names=_MIXED_NAMES,
+        rows=rows,
+        labels=tuple(("small", "large")[i % 3 == 0] for i in range(n)),
+    )
+
+
+def _mixed_sampler(**options: Any) -> InputSampler:
+    dataset = _mixed_rows()
+    return InputSampler(dataset.rows, dataset.labels, dataset.feature_names, **options)
+
+
+def test_population_std_skips_missing_values_and_categories() -> None:
+    rows = _mixed_rows().rows
+    stds = population_std(rows)
+    for j in range(3):
+        column = np.array([np.nan if r[j] is None else r[j] for r in rows], dtype=float)
+        assert stds[j] == pytest.approx(float(np.nanstd(column)), rel=1e-12)
+    assert stds[3:] == (0.0, 0.0)
+
+
+def test_sampler_adds_noise_to_numbers_only_in_mixed_rows() -> None:
+    # Same seed, same draws: the noise-free sampler shows which row each noisy sample is.
+    dataset = _mixed_rows()
+    clean = _mixed_sampler(rng=random.Random(4), noise=0.0)
+    noisy = _mixed_sampler(rng=random.Random(4), noise=0.5)
+    differences: list[list[float]] = [[], [], []]
+    for _ in range(3000):
+        row, sample = clean.draw(10.0), noisy.draw(10.0)
+        index = int(row.features[0] or 0)
+        assert row.features == dataset.rows[index] and row.label == dataset.labels[index]
+        assert sample.label == row.label and not sample.drifted
+        assert sample.features[3:] == row.features[3:]  # categories and None as they are
+        for j in range(3):
+            before, after = row.features[j], sample.features[j]
+            if before is None:
+                assert after is None
+            else:
+                assert isinstance(before, float) and isinstance(after, float)
+                assert after == round(after, 1 if j == 1 else 0)
+                differences[j].append(after - before)
+    # The noise is 0.5 standard deviations of each column's present values, then rounded
+    # to the column's resolution (size: 0.1, id and weight: 1).
+    stds = population_std(dataset.rows)
+    for j in range(3):
+        assert float(np.std(differences[j])) == pytest.approx(0.5 * stds[j], rel=0.1), j
+
+
+def test_drift_swaps_categories_to_the_rarest_during_episodes_only() -> None:
+    dataset = _mixed_rows()
+    sampler = _mixed_sampler(
+        rng=random.Random(7), noise=0.0, schedule=DriftSchedule(every=100.0, duration=50.0)
+    )
+    assert sampler.drifted_features == ("weight", "colour", "shape")
+    assert sampler.swapped_features == ("colour", "shape")
+    shift = 2.5 * population_std(dataset.rows)[2]
+    for t in (10.0, 160.0):
+        sample = sampler.draw(t)
+        assert sample.features == dataset.rows[int(sample.features[0] or 0)]
+    swaps = {"colour": [0, 0], "shape": [0, 0]}  # swapped, could have been
+    for _ in range(3000):
+        sample = sampler.draw(120.0)
+        row = dataset.rows[int(sample.features[0] or 0)]
+        assert sample.drifted and sample.features[:2] == row[:2]
+        weight = row[2]
+        assert weight is None or isinstance(weight, float)
+        assert sample.features[2] == (None if weight is None else round(weight + shift))
+        for j, name, rarest in ((3, "colour", "blue"), (4, "shape", "round")):
+            if row[j] is None:
+                assert sample.features[j] is None
+            elif row[j] != rarest:
+                assert sample.features[j] in (row[j], rarest)
+                swaps[name][0] += sample.features[j] == rarest
+                swaps[name][1] += 1
+    share = category_swap_share(2.5)
+    assert share == pytest.approx(0.494, abs=0.001)
+    for swapped, could in swaps.values():
+        assert swapped / could == pytest.approx(share, abs=0.05)
+
+
+def test_drift_moves_the_categorical_psi_too() -> None:
+    # The server's PSI against a reference from the rows themselves, over its window.
+    dataset = _mixed_rows()
+    specs = (
+        *numeric_features(_MIXED_NAMES[:3]),
+        FeatureSpec("colour", "categorical", ("blue", "green", "red")),
+        FeatureSpec("shape", "categorical", ("round", "square")),
+    )
+    reference = tabular_reference(frame_of(dataset.rows, specs), specs)
+    sampler = _mixed_sampler(rng=random.Random(3), schedule=DriftSchedule(300.0, 70.0))
+    clean, drifted = DriftWindow(reference), DriftWindow(reference)
+    for _ in range(1000):
+        clean.add(sampler.draw(10.0).features)
+        drifted.add(sampler.draw(310.0).features)
+    quiet, moved = clean.summary(), drifted.summary()
+    assert quiet is not None and moved is not None
+    assert {f.name for f in quiet.features if f.level != "none"} == set(), quiet
+    levels = {f.name: f.level for f in moved.features}
+    assert levels == {
+        "id": "none",
+        "size": "none",
+        "weight": "significant",
+        "colour": "significant",
+        "shape": "significant",
+    }, moved
+
+
+def test_sampler_names_the_features_of_mixed_rows_and_lists_those_of_numbers() -> None:
+    mixed = _mixed_sampler(rng=random.Random(0))
+    sample = mixed.draw(0.0)
+    keyed = mixed.request_features(sample)
+    assert keyed == dict(zip(_MIXED_NAMES, sample.features, strict=True))
+    iris = _sampler("iris", rng=random.Random(0))
+    sample = iris.draw(0.0)
+    assert iris.request_features(sample) == list(sample.features)

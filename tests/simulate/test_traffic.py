@@ -7,6 +7,7 @@ import io
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from modelbeacon.errors import InvalidInputError
 from modelbeacon.simulate.config import SimulationConfig
 from modelbeacon.simulate.traffic import run_simulation
 from tests.support import ServerProcess, free_port
+from tests.tables import SPECIES, penguins_csv
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +162,40 @@ async def test_traffic_refuses_a_dataset_the_server_does_not_know(
 ) -> None:
     with pytest.raises(InvalidInputError, match="unknown dataset 'nope'"):
         await run_simulation(_quick(shared_server.url, dataset="nope", max_requests=5))
+
+
+async def test_traffic_on_an_uploaded_mixed_dataset(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    server = await asyncio.to_thread(start_server)
+    async with AsyncClient(server.url, timeout=30) as client:
+        await client.upload_dataset(penguins_csv(tmp_path / "penguins.csv"), "species")
+        model = await client.train_and_deploy("penguins-lr", "penguins", "logistic_regression")
+    # Drift episodes every second, so the run sends swapped categories and shifted numbers.
+    config = _quick(
+        server.url,
+        dataset="penguins",
+        rate=3000.0,
+        max_requests=150,
+        drift_every=1.0,
+        drift_duration=0.5,
+        label_share=1.0,
+        min_label_delay=0.1,
+        max_label_delay=0.5,
+    )
+    out = io.StringIO()
+    summary = await run_simulation(config, console=Console(file=out, width=200))
+
+    assert summary.requests_sent == summary.predictions_ok == 150, (summary, out.getvalue())
+    assert summary.error_total == 0 and summary.label_errors["4xx"] == 0, out.getvalue()
+    assert summary.labels_inline + summary.labels_feedback == 150 and summary.elapsed_seconds < 30
+    assert "island, sex swapped to the rarest category in 49% of requests" in out.getvalue()
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        history = (
+            await http.get(f"/api/models/{model.model_id}/predictions", params={"limit": 1000})
+        ).json()["predictions"]
+        realtime = (await http.get(f"/api/models/{model.model_id}/metrics/realtime")).json()
+    assert len(history) == 150
+    assert {row["label"] for row in history} <= set(SPECIES)
+    assert realtime["total_predictions"] == 150 and realtime["accuracy_window"] == 100
+    assert realtime["current_accuracy"] is not None

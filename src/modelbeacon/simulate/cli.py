@@ -100,7 +100,8 @@ def simulate(
         float | None,
         typer.Option(
             help="shift of the drifted features (the second half of the columns), in "
-            f"standard deviations {_default('drift_strength')}"
+            "standard deviations; their categorical ones are swapped in a share of requests "
+            f"that grows with it {_default('drift_strength')}"
         ),
     ] = None,
     noise: Annotated[
@@ -123,8 +124,8 @@ def simulate(
     dataset: Annotated[
         str | None,
         typer.Option(
-            help=f"iris, wine, breast_cancer or digits; must match the active model's dataset "
-            f"{_default('dataset')}"
+            help="iris, wine, breast_cancer, digits or an uploaded dataset's name; must match "
+            f"the active model's dataset {_default('dataset')}"
         ),
     ] = None,
     model_name: Annotated[

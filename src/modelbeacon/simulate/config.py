@@ -17,14 +17,17 @@ class SimulationConfig:
     ``rate`` when it is set (it overrides the wave). At most ``max_in_flight`` requests are
     outstanding at once; when the server is slower than that, arrivals wait for a free slot.
 
-    Inputs: rows of ``dataset`` plus Gaussian noise of ``noise`` training standard deviations
-    per feature, recorded at the dataset's own resolution (its decimals per column). Why 0.05:
-    the server measures drift as PSI against the training deciles, and more noise is drift
+    Inputs: rows of ``dataset`` (a built-in or an uploaded one) plus Gaussian noise of
+    ``noise`` training standard deviations per numeric feature, recorded at the dataset's own
+    resolution (its decimals per column); categories and missing values go as they are.
+    Why 0.05: the server measures drift as PSI against the training deciles, and more noise is drift
     too: at 0.15, iris' petal width alone scored a PSI of 0.15 (moderate) with no episode
     running; at 0.05 every feature stays under 0.05 over 1000 inputs, with the same ~96%
     accuracy. From ``drift_every`` seconds on, every ``drift_every`` seconds, a drift
     episode of ``drift_duration`` seconds adds ``drift_strength`` standard deviations to the
-    second half of the features (``drift_every=0`` disables drift).
+    numeric features among the second half of the columns and swaps the categorical ones
+    among them to their rarest category in a share of the requests (49% at 2.5, see
+    ``inputs.category_swap_share``); ``drift_every=0`` disables drift.
 
     Why these drift defaults: the server's live accuracy is taken over the last 100 labels,
     and the default traffic yields only about 28 labels a minute (40/min x 70%). An episode

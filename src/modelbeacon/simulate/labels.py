@@ -14,7 +14,7 @@ class PendingLabel:
     due: float
     seq: int
     prediction_id: str = field(compare=False)
-    label: int = field(compare=False)
+    label: int | str = field(compare=False)
 
 
 class LabelQueue:
@@ -34,7 +34,7 @@ class LabelQueue:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def push(self, due: float, prediction_id: str, label: int) -> bool:
+    def push(self, due: float, prediction_id: str, label: int | str) -> bool:
         """Queue a label; False (and nothing queued) when the queue is full."""
         if len(self._heap) >= self._capacity:
             return False

@@ -29,7 +29,12 @@ from modelbeacon.simulate.failures import (
     failure_kind,
     failure_message,
 )
-from modelbeacon.simulate.inputs import DriftSchedule, InputSampler, Sample
+from modelbeacon.simulate.inputs import (
+    DriftSchedule,
+    InputSampler,
+    Sample,
+    category_swap_share,
+)
 from modelbeacon.simulate.labels import LabelQueue, PendingLabel
 from modelbeacon.simulate.summary import SimulationSummary, TrafficCounters, start_line
 
@@ -197,18 +202,22 @@ class _TrafficRun:
         labelled = self._choices.random() < config.label_share
         inline = self._choices.random() < config.inline_share and labelled
         delay = self._choices.uniform(config.min_label_delay, config.max_label_delay)
-        self._note_drift(sample, at, inputs.drifted_features)
+        self._note_drift(sample, at, inputs)
         task = asyncio.create_task(
-            self._predict(sample, inline=inline, delay=delay if labelled and not inline else None)
+            self._predict(
+                inputs, sample, inline=inline, delay=delay if labelled and not inline else None
+            )
         )
         self._predicts.add(task)
         task.add_done_callback(self._predicts.discard)
         self._counters.requests_sent += 1
 
-    async def _predict(self, sample: Sample, *, inline: bool, delay: float | None) -> None:
+    async def _predict(
+        self, inputs: InputSampler, sample: Sample, *, inline: bool, delay: float | None
+    ) -> None:
         """One prediction request; its slot is already held and is released here."""
         try:
-            body: dict[str, Any] = {"features": list(sample.features)}
+            body: dict[str, Any] = {"features": inputs.request_features(sample)}
             if inline:
                 body["label"] = sample.label
             try:
@@ -264,7 +273,7 @@ class _TrafficRun:
 
     # -- labels -------------------------------------------------------------------------------
 
-    def _queue_label(self, due: float, prediction_id: str, label: int) -> None:
+    def _queue_label(self, due: float, prediction_id: str, label: int | str) -> None:
         if self._labels.push(due, prediction_id, label):
             self._labels_changed.set()
         else:
@@ -356,17 +365,27 @@ class _TrafficRun:
         counter[failure_kind(failure)] += 1
         self._failures.failure(failure_message(failure, self._config.url))
 
-    def _note_drift(self, sample: Sample, at: float, drifted_features: tuple[str, ...]) -> None:
+    def _note_drift(self, sample: Sample, at: float, inputs: InputSampler) -> None:
         if sample.drifted == self._drifting:
             return
         self._drifting = sample.drifted
         config = self._config
         episode = self._schedule.episode(at)
         if sample.drifted:
-            names = ", ".join(drifted_features)
+            swapped = inputs.swapped_features
+            shifted = [name for name in inputs.drifted_features if name not in swapped]
+            moves = []
+            if shifted:
+                moves.append(f"{', '.join(shifted)} shifted by {config.drift_strength:g} std")
+            if swapped:
+                share = category_swap_share(config.drift_strength)
+                moves.append(
+                    f"{', '.join(swapped)} swapped to the rarest category in {share:.0%} "
+                    "of requests"
+                )
             self._say(
-                f"[yellow]drift episode {episode} begins:[/yellow] {names} shifted by "
-                f"{config.drift_strength:g} std for {config.drift_duration:g} s"
+                f"[yellow]drift episode {episode} begins:[/yellow] {'; '.join(moves)} "
+                f"for {config.drift_duration:g} s"
             )
         else:
             self._say(f"[green]drift episode {episode} over:[/green] inputs back to normal")
