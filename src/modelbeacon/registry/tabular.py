@@ -16,16 +16,12 @@ quoted value spanning lines moves the numbers of the rows after it as an editor 
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
 import math
 from array import array
-from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,8 +30,17 @@ from sklearn.impute import SimpleImputer  # type: ignore[import-untyped]
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # type: ignore[import-untyped]
 
-from modelbeacon.errors import ArtifactIntegrityError, InvalidInputError, UnsupportedMediaError
+from modelbeacon.errors import InvalidInputError
 from modelbeacon.inputs import FeatureSpec
+from modelbeacon.registry.csv_reading import (
+    MAX_COLUMNS,
+    SNIFF_BYTES,
+    checked_header,
+    data_rows,
+    read_records,
+    refuse_binary,
+    verify_sha256,
+)
 
 __all__ = [
     "MAX_CATEGORIES",
@@ -54,18 +59,6 @@ __all__ = [
 MIN_ROWS_PER_CLASS = 5
 #: A categorical column (or the target) with more distinct values looks like an identifier.
 MAX_CATEGORIES = 200
-MAX_COLUMNS = 1000
-
-_SNIFF_BYTES = 8192
-_HASH_CHUNK = 1 << 20
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one: export the sheet as CSV)"),
-    (b"PK\x05\x06", "an empty zip archive"),
-    (b"\x1f\x8b", "a gzip file (decompress it first)"),
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\x80", "a Python pickle"),
-)
 
 
 @dataclass(frozen=True)
@@ -115,19 +108,15 @@ def inspect_csv(path: Path, target: str) -> CsvSummary:
     values in a categorical column, and a feature column empty in every kept row.
     """
     with path.open("rb") as handle:
-        _refuse_binary(handle.read(_SNIFF_BYTES))
+        refuse_binary(handle.read(SNIFF_BYTES))
         handle.seek(0)
-        records = _records(handle)
-        header = _checked_header(next(records, None), target)
+        records = read_records(handle)
+        header = checked_header(next(records, None), target)
         target_index = header.index(target)
         columns = [_ColumnStats(name, j) for j, name in enumerate(header) if j != target_index]
         class_counts: dict[str, int] = {}
         dropped = 0
-        for line, row in records:
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise _ragged(line, len(header), len(row))
+        for line, row in data_rows(records, len(header)):
             label = row[target_index]
             if label == "":
                 dropped += 1
@@ -163,9 +152,9 @@ def load_csv(
     column absent, a ragged row, a numeric column holding something else.
     """
     if sha256 is not None:
-        _verify_sha256(path, sha256)
+        verify_sha256(path, sha256)
     with path.open("rb") as handle:
-        records = _records(handle)
+        records = read_records(handle)
         first = next(records, None)
         header = [] if first is None else first[1]
         absent = [n for n in (target, *(f.name for f in features)) if n not in header]
@@ -182,11 +171,7 @@ def load_csv(
         shared: dict[str, str] = {}
         distinct_labels: dict[str, str] = {}
         labels: list[str] = []
-        for line, row in records:
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise _ragged(line, len(header), len(row))
+        for line, row in data_rows(records, len(header)):
             label = row[target_index]
             if label == "":
                 continue
@@ -360,109 +345,3 @@ def _checked_classes(counts: dict[str, int], target: str, dropped: int) -> tuple
             details={"target": target, "classes": scarce, "min_rows_per_class": MIN_ROWS_PER_CLASS},
         )
     return tuple(sorted(class_of.values()))
-
-
-def _refuse_binary(head: bytes) -> None:
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            raise UnsupportedMediaError(f"not a CSV file: it is {kind}", details={"kind": kind})
-    if b"\x00" in head:
-        raise UnsupportedMediaError(
-            "not a CSV file: it holds NUL bytes, so it is binary (or UTF-16: save it as UTF-8)",
-            details={"kind": "binary"},
-        )
-
-
-def _checked_header(first: tuple[int, list[str]] | None, target: str) -> list[str]:
-    header = [] if first is None else first[1]
-    if not header:
-        raise InvalidInputError(
-            "the file has no header row: line 1 must name the columns, separated by commas",
-            details={"line": 1},
-        )
-    if len(header) > MAX_COLUMNS:
-        raise InvalidInputError(
-            f"the file has {len(header)} columns; at most {MAX_COLUMNS} are accepted",
-            details={"columns": len(header), "max_columns": MAX_COLUMNS},
-        )
-    unnamed = [j + 1 for j, name in enumerate(header) if not name.strip()]
-    if unnamed:
-        raise InvalidInputError(
-            f"column {unnamed[0]} of the header (line 1) has no name; name every column",
-            details={"line": 1, "unnamed_columns": unnamed},
-        )
-    duplicates = sorted(name for name, n in Counter(header).items() if n > 1)
-    if duplicates:
-        raise InvalidInputError(
-            f"the header names column {duplicates[0]!r} more than once; names must be unique",
-            details={"line": 1, "duplicate_columns": duplicates},
-        )
-    if target not in header:
-        shown = ", ".join(map(repr, header[:20])) + (", ..." if len(header) > 20 else "")
-        raise InvalidInputError(
-            f"no column named {target!r} to use as the target; the columns are: {shown}",
-            details={"target": target, "columns": header},
-        )
-    if len(header) == 1:
-        raise InvalidInputError(
-            f"the file has only the target column {target!r}; a model needs a feature column",
-            details={"target": target, "columns": header},
-        )
-    return header
-
-
-def _ragged(line: int, expected: int, got: int) -> InvalidInputError:
-    return InvalidInputError(
-        f"line {line} has {got} field{'s' * (got != 1)} but the header has {expected}: every row "
-        "needs one value per column (quote a value that holds a comma)",
-        details={"line": line, "expected_fields": expected, "fields": got},
-    )
-
-
-def _records(handle: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """The file's rows, each with the file line it starts on."""
-    reader = csv.reader(_decoded_lines(handle), strict=True)
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InvalidInputError(
-                f"line {line} is not valid CSV: {exc}", details={"line": line}
-            ) from exc
-        yield line, row
-
-
-def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
-    """The file's physical lines as text, a leading UTF-8 byte order mark dropped.
-
-    Decoding line by line (a newline byte never occurs inside a UTF-8 sequence) is what lets a
-    decoding error name its line and byte offset.
-    """
-    offset = 0
-    for number, raw in enumerate(handle, start=1):
-        start = len(codecs.BOM_UTF8) if number == 1 and raw.startswith(codecs.BOM_UTF8) else 0
-        try:
-            yield raw[start:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            at = offset + start + exc.start
-            raise InvalidInputError(
-                f"line {number} is not UTF-8 text (byte {at} of the file); save the file as "
-                "UTF-8 CSV",
-                details={"line": number, "byte_offset": at},
-            ) from exc
-        offset += len(raw)
-
-
-def _verify_sha256(path: Path, expected: str) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    if digest.hexdigest() != expected.lower():
-        raise ArtifactIntegrityError(
-            f"dataset file {path.name} does not match its recorded sha256",
-            details={"path": str(path), "expected": expected, "actual": digest.hexdigest()},
-        )
