@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
+from skl2onnx import to_onnx  # type: ignore[import-untyped]
+from sklearn.datasets import load_iris  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+from tests.tables import penguins_csv
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +110,49 @@ def test_deploy_without_url_uses_the_local_database(tmp_path: Path) -> None:
     assert "deployed local v1 (model 1)" in deployed.stderr
     assert run_cli(["deploy", "7"], tmp_path).returncode == 1
     assert run_cli(["deploy", "x"], tmp_path).returncode == 2
+
+
+def test_datasets_upload_and_import_locally_and_through_a_server(
+    tmp_path: Path, start_server: Any
+) -> None:
+    csv_path = penguins_csv(tmp_path / "penguins.csv", n=90)
+    uploaded = run_cli(["datasets", "upload", str(csv_path), "--target", "species"], tmp_path)
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert "uploaded dataset penguins: 90 rows" in uploaded.stderr
+    assert "island (categorical)" in uploaded.stderr
+    trained = run_cli(["train", "--name", "p", "--dataset", "penguins"], tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    refused = run_cli(
+        ["datasets", "upload", str(csv_path), "--target", "nope", "--name", "other"], tmp_path
+    )
+    assert refused.returncode == 1 and "no column named 'nope'" in refused.stderr
+
+    X, y = load_iris(return_X_y=True)
+    onnx_path = tmp_path / "iris.onnx"
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    onnx_path.write_bytes(to_onnx(model, X[:1].astype(np.float32)).SerializeToString())
+    names = '["a", "b", "c", "d"]'
+    imported = run_cli(
+        ["import", str(onnx_path), "--name", "iris-onnx", "--features", names], tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "imported iris-onnx v1 (model 2, runs on onnxruntime)" in imported.stderr
+
+    server = start_server()
+    remote = run_cli(
+        ["import", str(onnx_path), "--name", "iris-onnx", "--features", names, "--url", server.url],
+        tmp_path,
+    )
+    assert remote.returncode == 0, remote.stderr
+    newest = httpx.get(f"{server.url}/api/models").json()[-1]
+    assert (newest["name"], newest["runtime"], newest["status"]) == (
+        "iris-onnx",
+        "onnxruntime",
+        "ready",
+    )
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(model))
+    refused_pickle = run_cli(["import", str(pickled), "--name", "x", "--url", server.url], tmp_path)
+    assert refused_pickle.returncode == 1 and "415" in refused_pickle.stderr
+    bad_json = run_cli(["import", str(onnx_path), "--name", "x", "--features", "[oops"], tmp_path)
+    assert bad_json.returncode == 2 and "--features" in bad_json.stderr

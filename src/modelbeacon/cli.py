@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -28,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+T = TypeVar("T")
 
 
 UrlOption = Annotated[
@@ -52,6 +53,22 @@ def _fail(exc: ModelbeaconError) -> typer.Exit:
     for key, value in exc.details.items():
         console.print(f"  {key}: {value}")
     return typer.Exit(1)
+
+
+def _remotely_or_locally(
+    url: str | None,
+    remote: Callable[[str], Coroutine[Any, Any, T]],
+    local: Callable[[Settings], Coroutine[Any, Any, T]],
+) -> T:
+    """``remote(url)`` through a running server's API when ``--url`` is given, else
+    ``local(settings)`` on the configured database; a refusal or failure exits 1 with its
+    message."""
+    try:
+        if url is not None:
+            return asyncio.run(remote(url))
+        return asyncio.run(local(load_settings()))
+    except ModelbeaconError as exc:
+        raise _fail(exc) from exc
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -221,14 +238,11 @@ def train(
     if not isinstance(parsed, dict):
         console.print("[red]--params must be a JSON object[/red]")
         raise typer.Exit(2)
-    try:
-        if url is not None:
-            accuracy = asyncio.run(_train_remotely(url, api_key, name, dataset, algorithm, parsed))
-        else:
-            settings = load_settings()
-            accuracy = asyncio.run(_train_locally(settings, name, dataset, algorithm, parsed))
-    except ModelbeaconError as exc:
-        raise _fail(exc) from exc
+    accuracy = _remotely_or_locally(
+        url,
+        lambda u: _train_remotely(u, api_key, name, dataset, algorithm, parsed),
+        lambda settings: _train_locally(settings, name, dataset, algorithm, parsed),
+    )
     console.print(f"[green]done:[/green] validation accuracy {accuracy:.3f}")
 
 
@@ -254,13 +268,11 @@ def deploy(
 ) -> None:
     """Make a trained model the one active model: on a running server with --url, else in the
     configured database. Exit 0 when deployed, 1 when refused (unknown, not trained)."""
-    try:
-        if url is not None:
-            deployed = asyncio.run(_deploy_remotely(url, api_key, model_id))
-        else:
-            deployed = asyncio.run(_deploy_locally(load_settings(), model_id))
-    except ModelbeaconError as exc:
-        raise _fail(exc) from exc
+    deployed = _remotely_or_locally(
+        url,
+        lambda u: _deploy_remotely(u, api_key, model_id),
+        lambda settings: _deploy_locally(settings, model_id),
+    )
     console.print(
         f"[green]deployed[/green] {deployed['model_name']} v{deployed['model_version']} "
         f"(model {deployed['model_id']})"
@@ -311,13 +323,11 @@ def upload_dataset(
 ) -> None:
     """Upload a CSV (header row, UTF-8, comma) as a dataset to train on. Exit 0 when kept,
     1 when refused (the message says which row or column and why), 2 for bad options."""
-    try:
-        if url is not None:
-            dataset = asyncio.run(_upload_remotely(url, api_key, file, target, name))
-        else:
-            dataset = asyncio.run(_upload_locally(load_settings(), file, target, name))
-    except ModelbeaconError as exc:
-        raise _fail(exc) from exc
+    dataset = _remotely_or_locally(
+        url,
+        lambda u: _upload_remotely(u, api_key, file, target, name),
+        lambda settings: _upload_locally(settings, file, target, name),
+    )
     kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in dataset["features"])
     dropped = dataset["dropped_rows"]
     left_out = f" ({dropped} without a target left out)" if dropped else ""
@@ -411,13 +421,11 @@ def import_model(
         "reference": reference,
         "target": target,
     }
-    try:
-        if url is not None:
-            model = asyncio.run(_import_remotely(url, api_key, request))
-        else:
-            model = asyncio.run(_import_locally(load_settings(), request))
-    except ModelbeaconError as exc:
-        raise _fail(exc) from exc
+    model = _remotely_or_locally(
+        url,
+        lambda u: _import_remotely(u, api_key, request),
+        lambda settings: _import_locally(settings, request),
+    )
     kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in model["features"])
     console.print(
         f"[green]imported[/green] {model['name']} v{model['version']} (model {model['id']}, "
