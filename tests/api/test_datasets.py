@@ -38,6 +38,7 @@ async def test_dataset_describes_one_dataset(client: httpx.AsyncClient) -> None:
         "target": "target",
         "classes": [0, 1, 2],
         "features": [{"name": name, "kind": "numeric"} for name in IRIS_FEATURES],
+        "dropped_rows": 0,
         "created_at": None,
     }
 

@@ -19,7 +19,6 @@ from modelbeacon.errors import ConflictError, DatasetNotFoundError, InvalidInput
 from modelbeacon.registry import (
     DATASET_NAMES,
     ArtifactStore,
-    Dataset,
     StoredArtifact,
     load_dataset,
     make_artifact_key,
@@ -34,6 +33,7 @@ from modelbeacon.tasks import in_thread
 _BUILTIN_TARGET = "target"
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,49}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_NAMES_SHOWN = 20
 
 
 def _name_from(filename: str) -> str:
@@ -85,7 +85,7 @@ class DatasetService:
         the dataset's own order; each row lists its values in ``feature_names`` order (numbers,
         categories as strings, ``null`` for a missing value)."""
         if name in DATASET_NAMES:
-            dataset = await self._load_builtin(name)
+            dataset = await asyncio.to_thread(load_dataset, name)
             return {
                 "name": dataset.name,
                 "feature_names": list(dataset.feature_names),
@@ -175,11 +175,20 @@ class DatasetService:
     async def _uploaded(self, name: str) -> DatasetRecord:
         record = await in_thread(self._datasets.get, name)
         if record is None:
-            raise _unknown(name)
+            raise await self._unknown(name)
         return record
 
+    async def _unknown(self, name: str) -> DatasetNotFoundError:
+        uploaded = [record.name for record in await in_thread(self._datasets.list)]
+        known = [*DATASET_NAMES, *uploaded]
+        shown = ", ".join(known[:_NAMES_SHOWN]) + (", ..." if len(known) > _NAMES_SHOWN else "")
+        return DatasetNotFoundError(
+            f"unknown dataset {name!r}; known datasets: {shown}",
+            details={"dataset": name, "known_datasets": known},
+        )
+
     async def _builtin_view(self, name: str) -> dict[str, Any]:
-        dataset = await self._load_builtin(name)
+        dataset = await asyncio.to_thread(load_dataset, name)
         return {
             "name": dataset.name,
             "source": "builtin",
@@ -190,11 +199,6 @@ class DatasetService:
             "dropped_rows": 0,
             "created_at": None,
         }
-
-    async def _load_builtin(self, name: str) -> Dataset:
-        if name not in DATASET_NAMES:
-            raise _unknown(name)
-        return await asyncio.to_thread(load_dataset, name)
 
 
 def _uploaded_view(record: DatasetRecord) -> dict[str, Any]:
@@ -214,11 +218,4 @@ def _taken(name: str) -> ConflictError:
     return ConflictError(
         f"a dataset named {name!r} already exists: choose another name",
         details={"name": name},
-    )
-
-
-def _unknown(name: str) -> DatasetNotFoundError:
-    return DatasetNotFoundError(
-        f"unknown dataset {name!r}; GET /api/datasets lists the datasets",
-        details={"dataset": name, "builtin_datasets": list(DATASET_NAMES)},
     )
