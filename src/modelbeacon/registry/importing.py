@@ -183,7 +183,7 @@ def import_model(
         features=agreed,
         classes=predictor.classes,
         trusted_types=trusted,
-        parity=_parity(predictor, rows),
+        parity=parity_of(predictor, rows),
         estimator_name=name,
     )
 
@@ -230,7 +230,7 @@ def check_parity(
     ones (by default ``PARITY_TOLERANCE`` of its runtime)."""
     limit = PARITY_TOLERANCE.get(predictor.runtime, 1e-9) if tolerance is None else tolerance
     try:
-        now = _parity(predictor, parity["rows"])
+        now = parity_of(predictor, parity["rows"])
     except InvalidInputError as exc:
         raise ArtifactIntegrityError(
             f"the model no longer computes the rows it was checked on at import: {exc.message}",
@@ -347,7 +347,7 @@ def _synthetic_rows(features: Sequence[FeatureSpec]) -> list[list[Any]]:
     return [[value(feature, number) for feature in features] for number in (0.0, 1.0)]
 
 
-def _parity(predictor: Predictor, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+def parity_of(predictor: Predictor, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """``predictor``'s outputs on ``rows`` as JSON-able lists; ``InvalidInputError`` when it
     cannot compute them."""
     kept = [[_plain(value) for value in row] for row in rows]

@@ -12,6 +12,7 @@ and the calibration of the model's confidence, as training does for a built-in m
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -28,7 +29,7 @@ from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry import ArtifactStore, make_artifact_key
 from modelbeacon.registry.calibration import fit_calibration
-from modelbeacon.registry.importing import ImportedModel, import_model
+from modelbeacon.registry.importing import ImportedModel, import_model, parity_of
 from modelbeacon.registry.reference import tabular_reference
 from modelbeacon.registry.tabular import TabularData, load_csv
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
@@ -110,14 +111,11 @@ class ImportService:
                     _reference_data, reference_file.path, target, imported.features
                 )
                 evaluated = await asyncio.to_thread(_evaluate, imported, data)
-                imported = await asyncio.to_thread(
-                    import_model,
-                    spool.path,
-                    spool.filename,
-                    features,
-                    classes,
-                    _rows(data)[:PARITY_ROWS],
+                # the parity rows are real ones when there are any
+                parity = await asyncio.to_thread(
+                    parity_of, imported.predictor, _rows(data)[:PARITY_ROWS]
                 )
+                imported = dataclasses.replace(imported, parity=parity)
             key = make_artifact_key(name, "imported", uuid.uuid4().hex[:12])
             artifact = await asyncio.to_thread(
                 self._store.save_file,
