@@ -97,8 +97,10 @@ async def test_predict_bad_inputs_are_4xx_and_nothing_is_logged(client: httpx.As
     url = f"/api/models/{model['id']}/predict"
     cases: list[tuple[bytes | dict[str, object], int, str]] = [
         ({"features": [1.0, 2.0, 3.0]}, 422, "expected 4 features"),
-        ({"features": [1.0, 2.0, 3.0, "x"]}, 422, "features"),
-        ({"features": [1.0, 2.0, 3.0, True]}, 422, "features"),
+        # a wrong type names the feature it was sent for
+        ({"features": [1.0, 2.0, 3.0, "x"]}, 422, "'petal width (cm)' is numeric"),
+        ({"features": [1.0, 2.0, 3.0, True]}, 422, "'petal width (cm)' is numeric"),
+        ({"features": [1.0, None, 3.0, 4.0]}, 422, "no imputer"),
         (b'{"features": [1.0, 2.0, 3.0, NaN]}', 422, "finite"),
         (b'{"features": [1.0, 2.0, 3.0, Infinity]}', 422, "finite"),
         ({"features": {"sepal length (cm)": 1.0}}, 422, "missing"),
