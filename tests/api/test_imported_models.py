@@ -260,3 +260,13 @@ async def test_imported_models_and_their_numbers_survive_a_restart(
         want = pipeline.predict_proba(penguin_frame(rows[:1]))[0]
         got = [served.json()["probabilities"][c] for c in SPECIES]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+async def test_an_imported_model_without_a_reference_says_how_to_get_one(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "penguins.skops"
+    skops.io.dump(penguin_pipeline(), path)
+    model = (await import_file(client, path)).json()
+    error = assert_error(await client.get(f"/api/models/{model['id']}/reference"), 404)
+    assert "reference CSV" in error["message"]

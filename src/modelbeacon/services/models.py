@@ -29,6 +29,11 @@ class ModelQueries:
             return record.reference
         if record.status == "training":
             why = "is still training: its reference is recorded when training completes"
+        elif record.source == "imported":
+            why = (
+                "was imported without a reference CSV; import it again with one (the form "
+                "field reference, or --reference; docs/MODELS.md) to get drift"
+            )
         elif record.status == "failed":
             why = "failed to train; train it again with POST /api/models/train"
         else:
