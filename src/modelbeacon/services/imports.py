@@ -31,7 +31,7 @@ from modelbeacon.registry import ArtifactStore, make_artifact_key
 from modelbeacon.registry.calibration import fit_calibration
 from modelbeacon.registry.importing import ImportedModel, import_model, parity_of
 from modelbeacon.registry.reference import tabular_reference
-from modelbeacon.registry.tabular import TabularData, load_csv
+from modelbeacon.registry.tabular import TabularData, load_csv, rows_of
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
 from modelbeacon.services.feature_vectors import feature_matrix
 from modelbeacon.services.training import check_model_name
@@ -108,12 +108,12 @@ class ImportService:
             evaluated: _Evaluated | None = None
             if reference_file is not None:
                 data = await asyncio.to_thread(
-                    _reference_data, reference_file.path, target, imported.features
+                    load_csv, reference_file.path, target, imported.features
                 )
                 evaluated = await asyncio.to_thread(_evaluate, imported, data)
                 # the parity rows are real ones when there are any
                 parity = await asyncio.to_thread(
-                    parity_of, imported.predictor, _rows(data)[:PARITY_ROWS]
+                    parity_of, imported.predictor, rows_of(data)[:PARITY_ROWS]
                 )
                 imported = dataclasses.replace(imported, parity=parity)
             key = make_artifact_key(name, "imported", uuid.uuid4().hex[:12])
@@ -163,22 +163,6 @@ def _algorithm(imported: ImportedModel) -> str:
     return imported.estimator_name[:50]
 
 
-def _reference_data(path: Path, target: str, features: Sequence[FeatureSpec]) -> TabularData:
-    return load_csv(path, target, features)
-
-
-def _rows(data: TabularData) -> list[list[Any]]:
-    frame = data.frame
-    return [
-        [None if _missing(v) else v for v in row]
-        for row in frame.itertuples(index=False, name=None)
-    ]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def _evaluate(imported: ImportedModel, data: TabularData) -> _Evaluated:
     """The drift reference of the reference rows, the model's accuracy on them and the
     calibration of its confidence, as training measures a model on its validation split."""
@@ -189,7 +173,7 @@ def _evaluate(imported: ImportedModel, data: TabularData) -> _Evaluated:
             details={"unknown_labels": unknown, "classes": list(imported.classes)},
         )
     predictor = imported.predictor
-    rows = feature_matrix([tuple(row) for row in _rows(data)])
+    rows = feature_matrix([tuple(row) for row in rows_of(data)])
     if predictor.has_proba:
         proba = predictor.predict_proba(rows)
         predictions = np.asarray(predictor.classes, dtype=object)[np.argmax(proba, axis=1)]
@@ -205,4 +189,3 @@ def _evaluate(imported: ImportedModel, data: TabularData) -> _Evaluated:
         validation_accuracy=float(np.mean(correct)),
         calibration=calibration,
     )
-
