@@ -4,82 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
-from pydantic import ValidationError
-from rich.console import Console
 
+from modelbeacon.commands import (
+    ApiKeyOption,
+    UrlOption,
+    api_client,
+    console,
+    load_settings,
+    remotely_or_locally,
+)
 from modelbeacon.console import training_reporter
+from modelbeacon.data_commands import register as register_data_commands
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.server import GracefulServer
 from modelbeacon.settings import Settings
 from modelbeacon.simulate.cli import register as register_simulate
 
 if TYPE_CHECKING:
-    from modelbeacon.client import AsyncClient, TrainingStatus
+    from modelbeacon.client import TrainingStatus
 
 app = typer.Typer(
     help="modelbeacon: train, deploy and serve scikit-learn models, and watch them live.",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
-T = TypeVar("T")
-
-
-UrlOption = Annotated[
-    str | None,
-    typer.Option(help="a running server (http://host:port) instead of the local database"),
-]
-ApiKeyOption = Annotated[
-    str | None, typer.Option(help="API key for --url when the server requires one")
-]
-
-
-def _client(url: str, api_key: str | None) -> AsyncClient:
-    # Imported here: the client loads httpx, and ``modelbeacon --help`` should stay quick.
-    from modelbeacon.client import AsyncClient
-
-    return AsyncClient(url, api_key, timeout=30.0)
-
-
-def _fail(exc: ModelbeaconError) -> typer.Exit:
-    """Print a refused or failed operation and return the exit to raise (code 1)."""
-    console.print(f"[red]{exc.message}[/red]")
-    for key, value in exc.details.items():
-        console.print(f"  {key}: {value}")
-    return typer.Exit(1)
-
-
-def _remotely_or_locally(
-    url: str | None,
-    remote: Callable[[str], Coroutine[Any, Any, T]],
-    local: Callable[[Settings], Coroutine[Any, Any, T]],
-) -> T:
-    """``remote(url)`` through a running server's API when ``--url`` is given, else
-    ``local(settings)`` on the configured database; a refusal or failure exits 1 with its
-    message."""
-    try:
-        if url is not None:
-            return asyncio.run(remote(url))
-        return asyncio.run(local(load_settings()))
-    except ModelbeaconError as exc:
-        raise _fail(exc) from exc
-
-
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        console.print(f"[red]invalid configuration:[/red] {problems}")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -109,7 +62,7 @@ async def _train_remotely(
     algorithm: str,
     params: dict[str, Any],
 ) -> float:
-    async with _client(url, api_key) as client:
+    async with api_client(url, api_key) as client:
         with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:
@@ -238,7 +191,7 @@ def train(
     if not isinstance(parsed, dict):
         console.print("[red]--params must be a JSON object[/red]")
         raise typer.Exit(2)
-    accuracy = _remotely_or_locally(
+    accuracy = remotely_or_locally(
         url,
         lambda u: _train_remotely(u, api_key, name, dataset, algorithm, parsed),
         lambda settings: _train_locally(settings, name, dataset, algorithm, parsed),
@@ -255,7 +208,7 @@ async def _deploy_locally(settings: Settings, model_id: int) -> dict[str, Any]:
 
 
 async def _deploy_remotely(url: str, api_key: str | None, model_id: int) -> dict[str, Any]:
-    async with _client(url, api_key) as client:
+    async with api_client(url, api_key) as client:
         model = await client.deploy(str(model_id))
     return {"model_id": model.model_id, "model_name": model.name, "model_version": model.version}
 
@@ -268,7 +221,7 @@ def deploy(
 ) -> None:
     """Make a trained model the one active model: on a running server with --url, else in the
     configured database. Exit 0 when deployed, 1 when refused (unknown, not trained)."""
-    deployed = _remotely_or_locally(
+    deployed = remotely_or_locally(
         url,
         lambda u: _deploy_remotely(u, api_key, model_id),
         lambda settings: _deploy_locally(settings, model_id),
@@ -279,173 +232,5 @@ def deploy(
     )
 
 
-datasets_app = typer.Typer(help="Datasets to train on: upload your own CSV.", no_args_is_help=True)
-app.add_typer(datasets_app, name="datasets")
-
-
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
-    with open(path, "rb") as file:
-        while chunk := await asyncio.to_thread(file.read, 1 << 20):
-            yield chunk
-
-
-async def _upload_locally(
-    settings: Settings, path: Path, target: str, name: str | None
-) -> dict[str, Any]:
-    from modelbeacon.app import build_services
-    from modelbeacon.clock import system_clock
-
-    async with build_services(settings, system_clock) as services:
-        return await services.datasets.upload(_file_chunks(path), path.name, name, target)
-
-
-async def _upload_remotely(
-    url: str, api_key: str | None, path: Path, target: str, name: str | None
-) -> dict[str, Any]:
-    async with _client(url, api_key) as client:
-        return await client.upload_dataset(path, target, name)
-
-
-ExistingFile = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the file to send")
-]
-
-
-@datasets_app.command("upload")
-def upload_dataset(
-    file: ExistingFile,
-    target: Annotated[str, typer.Option(help="the column that holds the class labels")],
-    name: Annotated[
-        str | None, typer.Option(help="the dataset's name (default: from the file name)")
-    ] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
-) -> None:
-    """Upload a CSV (header row, UTF-8, comma) as a dataset to train on. Exit 0 when kept,
-    1 when refused (the message says which row or column and why), 2 for bad options."""
-    dataset = _remotely_or_locally(
-        url,
-        lambda u: _upload_remotely(u, api_key, file, target, name),
-        lambda settings: _upload_locally(settings, file, target, name),
-    )
-    kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in dataset["features"])
-    dropped = dataset["dropped_rows"]
-    left_out = f" ({dropped} without a target left out)" if dropped else ""
-    console.print(
-        f"[green]uploaded[/green] dataset {dataset['name']}: {dataset['rows']} rows{left_out}, "
-        f"classes {dataset['classes']}, features {kinds}"
-    )
-    console.print(
-        f"train on it: modelbeacon train --name NAME --dataset {dataset['name']} "
-        "--algorithm random_forest"
-    )
-
-
-async def _import_locally(settings: Settings, request: dict[str, Any]) -> dict[str, Any]:
-    from modelbeacon.app import build_services
-    from modelbeacon.clock import system_clock
-    from modelbeacon.services.imports import Upload
-    from modelbeacon.services.views import model_view
-
-    model_path: Path = request["model_path"]
-    reference: Path | None = request["reference"]
-    async with build_services(settings, system_clock) as services:
-        live = await services.imports.import_model(
-            request["name"],
-            Upload(_file_chunks(model_path), model_path.name),
-            _feature_specs(request["features"]),
-            request["classes"],
-            None if reference is None else Upload(_file_chunks(reference), reference.name),
-            request["target"],
-        )
-        return model_view(live)
-
-
-def _feature_specs(features: list[Any] | None) -> Any:
-    from modelbeacon.inputs import FeatureSpec
-
-    if features is None:
-        return None
-    return [FeatureSpec(f) if isinstance(f, str) else FeatureSpec.from_dict(f) for f in features]
-
-
-def _json_list(option: str, text: str | None) -> list[Any] | None:
-    if text is None:
-        return None
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        console.print(f"[red]{option} is not valid JSON:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    if not isinstance(parsed, list):
-        console.print(f"[red]{option} must be a JSON list[/red]")
-        raise typer.Exit(2)
-    return parsed
-
-
-@app.command("import")
-def import_model(
-    file: ExistingFile,
-    name: Annotated[str, typer.Option(help="model name; versions count up per name")],
-    features: Annotated[
-        str | None,
-        typer.Option(
-            help='JSON list of feature names, or of {"name", "kind", "categories"}, for a model '
-            "that does not carry them (ONNX, numpy-fitted)"
-        ),
-    ] = None,
-    classes: Annotated[
-        str | None, typer.Option(help="JSON list of class labels, for a model without them")
-    ] = None,
-    reference: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="CSV of the model's features and true labels: drift reference, accuracy, "
-            "calibration",
-        ),
-    ] = None,
-    target: Annotated[str, typer.Option(help="the reference CSV's label column")] = "target",
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
-) -> None:
-    """Import a fitted model from a .skops or .onnx file as a ready model to deploy. Pickle
-    and joblib files are refused (loading them can run any code). Exit 0 when imported, 1
-    when refused, 2 for bad options."""
-    request = {
-        "model_path": file,
-        "name": name,
-        "features": _json_list("--features", features),
-        "classes": _json_list("--classes", classes),
-        "reference": reference,
-        "target": target,
-    }
-    model = _remotely_or_locally(
-        url,
-        lambda u: _import_remotely(u, api_key, request),
-        lambda settings: _import_locally(settings, request),
-    )
-    kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in model["features"])
-    console.print(
-        f"[green]imported[/green] {model['name']} v{model['version']} (model {model['id']}, "
-        f"runs on {model['runtime']}): classes {model['classes']}, features {kinds}"
-    )
-    console.print(f"deploy it: modelbeacon deploy {model['id']}")
-
-
-async def _import_remotely(
-    url: str, api_key: str | None, request: dict[str, Any]
-) -> dict[str, Any]:
-    async with _client(url, api_key) as client:
-        return await client.import_model(
-            request["model_path"],
-            request["name"],
-            features=request["features"],
-            classes=request["classes"],
-            reference=request["reference"],
-            target=request["target"],
-        )
-
-
+register_data_commands(app)
 register_simulate(app)

@@ -101,10 +101,10 @@ def _checked(spec: FeatureSpec, value: Any, accepts_missing: bool, where: dict[s
         )
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and any(isinstance(c, int) for c in spec.categories or ()):
-        # JSON has one kind of number: 3 arrives as 3.0 here, and names category 3
-        if float(value).is_integer():
-            return int(value)
+    # JSON has one kind of number: 3 arrives as 3.0 here, and names category 3
+    integer_categories = any(isinstance(c, int) for c in spec.categories or ())
+    if isinstance(value, int | float) and integer_categories and float(value).is_integer():
+        return int(value)
     raise InvalidInputError(
         f"feature {spec.name!r} is categorical: send one of its categories as a string, "
         f"got {value!r}",

@@ -1,0 +1,194 @@
+"""``modelbeacon datasets upload`` and ``modelbeacon import``: your own CSV to train on, and a
+model trained elsewhere (skops or ONNX) to serve (docs/MODELS.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from modelbeacon.commands import (
+    ApiKeyOption,
+    UrlOption,
+    api_client,
+    console,
+    remotely_or_locally,
+)
+from modelbeacon.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``datasets upload`` and ``import`` to ``app``."""
+    app.add_typer(datasets_app, name="datasets")
+    app.command("import")(import_model)
+
+
+datasets_app = typer.Typer(help="Datasets to train on: upload your own CSV.", no_args_is_help=True)
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with open(path, "rb") as file:
+        while chunk := await asyncio.to_thread(file.read, 1 << 20):
+            yield chunk
+
+
+async def _upload_locally(
+    settings: Settings, path: Path, target: str, name: str | None
+) -> dict[str, Any]:
+    from modelbeacon.app import build_services
+    from modelbeacon.clock import system_clock
+
+    async with build_services(settings, system_clock) as services:
+        return await services.datasets.upload(_file_chunks(path), path.name, name, target)
+
+
+async def _upload_remotely(
+    url: str, api_key: str | None, path: Path, target: str, name: str | None
+) -> dict[str, Any]:
+    async with api_client(url, api_key) as client:
+        return await client.upload_dataset(path, target, name)
+
+
+ExistingFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the file to send")
+]
+
+
+@datasets_app.command("upload")
+def upload_dataset(
+    file: ExistingFile,
+    target: Annotated[str, typer.Option(help="the column that holds the class labels")],
+    name: Annotated[
+        str | None, typer.Option(help="the dataset's name (default: from the file name)")
+    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Upload a CSV (header row, UTF-8, comma) as a dataset to train on. Exit 0 when kept,
+    1 when refused (the message says which row or column and why), 2 for bad options."""
+    dataset = remotely_or_locally(
+        url,
+        lambda u: _upload_remotely(u, api_key, file, target, name),
+        lambda settings: _upload_locally(settings, file, target, name),
+    )
+    kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in dataset["features"])
+    dropped = dataset["dropped_rows"]
+    left_out = f" ({dropped} without a target left out)" if dropped else ""
+    console.print(
+        f"[green]uploaded[/green] dataset {dataset['name']}: {dataset['rows']} rows{left_out}, "
+        f"classes {dataset['classes']}, features {kinds}"
+    )
+    console.print(
+        f"train on it: modelbeacon train --name NAME --dataset {dataset['name']} "
+        "--algorithm random_forest"
+    )
+
+
+async def _import_locally(settings: Settings, request: dict[str, Any]) -> dict[str, Any]:
+    from modelbeacon.app import build_services
+    from modelbeacon.clock import system_clock
+    from modelbeacon.services.imports import Upload
+    from modelbeacon.services.views import model_view
+
+    model_path: Path = request["model_path"]
+    reference: Path | None = request["reference"]
+    async with build_services(settings, system_clock) as services:
+        live = await services.imports.import_model(
+            request["name"],
+            Upload(_file_chunks(model_path), model_path.name),
+            _feature_specs(request["features"]),
+            request["classes"],
+            None if reference is None else Upload(_file_chunks(reference), reference.name),
+            request["target"],
+        )
+        return model_view(live)
+
+
+def _feature_specs(features: list[Any] | None) -> Any:
+    from modelbeacon.inputs import FeatureSpec
+
+    if features is None:
+        return None
+    return [FeatureSpec(f) if isinstance(f, str) else FeatureSpec.from_dict(f) for f in features]
+
+
+def _json_list(option: str, text: str | None) -> list[Any] | None:
+    if text is None:
+        return None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]{option} is not valid JSON:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(parsed, list):
+        console.print(f"[red]{option} must be a JSON list[/red]")
+        raise typer.Exit(2)
+    return parsed
+
+
+def import_model(
+    file: ExistingFile,
+    name: Annotated[str, typer.Option(help="model name; versions count up per name")],
+    features: Annotated[
+        str | None,
+        typer.Option(
+            help='JSON list of feature names, or of {"name", "kind", "categories"}, for a model '
+            "that does not carry them (ONNX, numpy-fitted)"
+        ),
+    ] = None,
+    classes: Annotated[
+        str | None, typer.Option(help="JSON list of class labels, for a model without them")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="CSV of the model's features and true labels: drift reference, accuracy, "
+            "calibration",
+        ),
+    ] = None,
+    target: Annotated[str, typer.Option(help="the reference CSV's label column")] = "target",
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Import a fitted model from a .skops or .onnx file as a ready model to deploy. Pickle
+    and joblib files are refused (loading them can run any code). Exit 0 when imported, 1
+    when refused, 2 for bad options."""
+    request = {
+        "model_path": file,
+        "name": name,
+        "features": _json_list("--features", features),
+        "classes": _json_list("--classes", classes),
+        "reference": reference,
+        "target": target,
+    }
+    model = remotely_or_locally(
+        url,
+        lambda u: _import_remotely(u, api_key, request),
+        lambda settings: _import_locally(settings, request),
+    )
+    kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in model["features"])
+    console.print(
+        f"[green]imported[/green] {model['name']} v{model['version']} (model {model['id']}, "
+        f"runs on {model['runtime']}): classes {model['classes']}, features {kinds}"
+    )
+    console.print(f"deploy it: modelbeacon deploy {model['id']}")
+
+
+async def _import_remotely(
+    url: str, api_key: str | None, request: dict[str, Any]
+) -> dict[str, Any]:
+    async with api_client(url, api_key) as client:
+        return await client.import_model(
+            request["model_path"],
+            request["name"],
+            features=request["features"],
+            classes=request["classes"],
+            reference=request["reference"],
+            target=request["target"],
+        )
