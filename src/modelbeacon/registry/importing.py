@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import onnx
 import skops.io  # type: ignore[import-untyped]
 from sklearn.compose import ColumnTransformer  # type: ignore[import-untyped]
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
@@ -442,6 +441,8 @@ def _zip_kind(path: Path) -> ModelKind:
 
 
 def _is_onnx(data: bytes) -> bool:
+    import onnx  # loaded on the first ONNX file, as in onnx_runtime
+
     try:
         model = onnx.load_from_string(data)
     except Exception:  # protobuf's DecodeError: not an ONNX model

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import onnx
-import onnxruntime
 
 from modelbeacon.errors import InvalidInputError, UncomputableInputError
 
@@ -44,6 +42,10 @@ class OnnxPredictor:
         classes: Sequence[Any] | None = None,
         n_features: int | None = None,
     ) -> None:
+        # onnx and onnxruntime load on the first ONNX model, not with the registry: they add
+        # most of a second to every process that imports it (each training child included)
+        import onnxruntime
+
         model = _parsed(model_bytes)
         options = onnxruntime.SessionOptions()
         # one thread per call: calls already run in parallel on the worker pool
@@ -166,6 +168,8 @@ class OnnxPredictor:
 
 def _parsed(model_bytes: bytes) -> Any:
     """The graph of ``model_bytes``, refused when it reads tensors from outside the bytes."""
+    import onnx
+
     try:
         model = onnx.load_from_string(model_bytes)
     except Exception as exc:  # protobuf's DecodeError and friends
@@ -219,6 +223,8 @@ def _classes_of(model: Any, given: Sequence[Any] | None, label_type: str) -> tup
 
 
 def _graph_classes(graph: Any) -> tuple[Any, ...] | None:
+    import onnx
+
     nodes = [n for n in graph.node if n.op_type == "ZipMap"]
     nodes += [n for n in graph.node if n.op_type.endswith("Classifier")]
     for node in nodes:
