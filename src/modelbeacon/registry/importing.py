@@ -19,7 +19,7 @@ import lzma
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,19 +83,25 @@ _ENCODERS = (OneHotEncoder, OrdinalEncoder, TargetEncoder)
 
 
 @dataclass(frozen=True)
-class ImportedModel:
+class LoadedModel:
     """A model file that passed every check, loaded: what it is, its predictor, the features
     and classes it is served with, the skops types its artifact must trust to load again
-    (empty for ONNX), its outputs at import (``check_parity``), and what computes it (the
-    final estimator's class name, ``"onnx"`` for an ONNX model)."""
+    (empty for ONNX), and what computes it (the final estimator's class name, ``"onnx"`` for
+    an ONNX model)."""
 
     kind: ModelKind
     predictor: Predictor
     features: tuple[FeatureSpec, ...]
     classes: tuple[Any, ...]
     trusted_types: tuple[str, ...]
-    parity: dict[str, Any]
     estimator_name: str
+
+
+@dataclass(frozen=True)
+class ImportedModel(LoadedModel):
+    """A ``LoadedModel`` with its outputs at import on a few rows (``check_parity``)."""
+
+    parity: dict[str, Any]
 
 
 def sniff_model_file(path: Path, filename: str) -> ModelKind:
@@ -142,15 +148,24 @@ def import_model(
     classes: Sequence[Any] | None,
     sample_rows: Sequence[Sequence[Any]] | None = None,
 ) -> ImportedModel:
-    """Check, load and describe the model file at ``path``, and record its ``parity``.
+    """Check, load and describe the model file at ``path`` (``load_model_file``), and record
+    its ``parity`` (``with_parity``)."""
+    return with_parity(load_model_file(path, filename, features, classes), sample_rows)
+
+
+def load_model_file(
+    path: Path,
+    filename: str,
+    features: Sequence[FeatureSpec] | None,
+    classes: Sequence[Any] | None,
+) -> LoadedModel:
+    """Check, load and describe the model file at ``path``.
 
     ``features`` and ``classes`` are used where the model does not carry them, and must agree
-    in number with it. ``sample_rows`` (rows in feature order, e.g. from a reference CSV) are
-    the rows parity is recorded on; without them, two synthetic rows (numeric features 0.0
-    then 1.0, categorical ones their first category). Raises what ``sniff_model_file``
-    raises, ``UntrustedTypeError`` for a skops file holding a type off the allowlist, and
-    ``InvalidInputError`` for a file that cannot be read, a model that is not a fitted
-    classifier, features or classes missing or contradicting it, or rows it cannot compute.
+    in number with it. Raises what ``sniff_model_file`` raises, ``UntrustedTypeError`` for a
+    skops file holding a type off the allowlist, and ``InvalidInputError`` for a file that
+    cannot be read, a model that is not a fitted classifier, or features or classes missing or
+    contradicting it.
     """
     kind = sniff_model_file(path, filename)
     if kind == "skops":
@@ -175,15 +190,27 @@ def import_model(
             )
         agreed, trusted, name = tuple(features), (), "onnx"
         predictor = OnnxPredictor(path.read_bytes(), classes, n_features=len(agreed))
-    rows = sample_rows if sample_rows else _synthetic_rows(agreed)
-    return ImportedModel(
+    return LoadedModel(
         kind=kind,
         predictor=predictor,
         features=agreed,
         classes=predictor.classes,
         trusted_types=trusted,
-        parity=parity_of(predictor, rows),
         estimator_name=name,
+    )
+
+
+def with_parity(
+    loaded: LoadedModel, sample_rows: Sequence[Sequence[Any]] | None = None
+) -> ImportedModel:
+    """``loaded`` with its outputs on ``sample_rows`` (rows in feature order, e.g. from a
+    reference CSV), or without them on two synthetic rows (numeric features 0.0 then 1.0,
+    categorical ones their first category). ``InvalidInputError`` when it cannot compute
+    them."""
+    rows = sample_rows if sample_rows else _synthetic_rows(loaded.features)
+    return ImportedModel(
+        **{f.name: getattr(loaded, f.name) for f in fields(LoadedModel)},
+        parity=parity_of(loaded.predictor, rows),
     )
 
 

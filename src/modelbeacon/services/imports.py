@@ -12,7 +12,6 @@ and the calibration of the model's confidence, as training does for a built-in m
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -29,7 +28,11 @@ from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry import ArtifactStore, make_artifact_key
 from modelbeacon.registry.calibration import fit_calibration
-from modelbeacon.registry.importing import ImportedModel, import_model, parity_of
+from modelbeacon.registry.importing import (
+    LoadedModel,
+    load_model_file,
+    with_parity,
+)
 from modelbeacon.registry.reference import tabular_reference
 from modelbeacon.registry.tabular import TabularData, load_csv, rows_of
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
@@ -102,20 +105,19 @@ class ImportService:
                 if reference is None
                 else await stack.enter_async_context(self._spooled(reference, "the reference CSV"))
             )
-            imported = await asyncio.to_thread(
-                import_model, spool.path, spool.filename, features, classes
+            loaded = await asyncio.to_thread(
+                load_model_file, spool.path, spool.filename, features, classes
             )
             evaluated: _Evaluated | None = None
+            parity_rows: list[list[Any]] | None = None
             if reference_file is not None:
                 data = await asyncio.to_thread(
-                    load_csv, reference_file.path, target, imported.features
+                    load_csv, reference_file.path, target, loaded.features
                 )
-                evaluated = await asyncio.to_thread(_evaluate, imported, data)
+                evaluated = await asyncio.to_thread(_evaluate, loaded, data)
                 # the parity rows are real ones when there are any
-                parity = await asyncio.to_thread(
-                    parity_of, imported.predictor, rows_of(data)[:PARITY_ROWS]
-                )
-                imported = dataclasses.replace(imported, parity=parity)
+                parity_rows = rows_of(data)[:PARITY_ROWS]
+            imported = await asyncio.to_thread(with_parity, loaded, parity_rows)
             key = make_artifact_key(name, "imported", uuid.uuid4().hex[:12])
             artifact = await asyncio.to_thread(
                 self._store.save_file,
@@ -157,13 +159,13 @@ class ImportService:
         )
 
 
-def _algorithm(imported: ImportedModel) -> str:
+def _algorithm(imported: LoadedModel) -> str:
     """What the model is, in the ``algorithm`` column's 50 characters: the final estimator's
     class or ``onnx``."""
     return imported.estimator_name[:50]
 
 
-def _evaluate(imported: ImportedModel, data: TabularData) -> _Evaluated:
+def _evaluate(imported: LoadedModel, data: TabularData) -> _Evaluated:
     """The drift reference of the reference rows, the model's accuracy on them and the
     calibration of its confidence, as training measures a model on its validation split."""
     unknown = sorted({str(c) for c in np.unique(data.y)} - {str(c) for c in imported.classes})
