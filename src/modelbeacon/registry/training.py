@@ -36,6 +36,7 @@ from modelbeacon.registry.algorithms import ALGORITHM_NAMES, ALGORITHMS, Algorit
 from modelbeacon.registry.calibration import fit_calibration
 from modelbeacon.registry.datasets import DATASET_NAMES, load_dataset
 from modelbeacon.registry.params import build_checked_estimator
+from modelbeacon.registry.predictor import accepts_missing
 from modelbeacon.registry.reference import drift_reference, tabular_reference
 from modelbeacon.registry.tabular import TabularSource, build_preprocessor, load_csv
 
@@ -96,11 +97,12 @@ class TrainedModel:
     an uploaded one, a DataFrame with a column per feature as ``registry.frames.frame_of``
     builds it, missing values included (a ``Pipeline`` of the fitted preprocessor,
     ``"prepare"``, then the algorithm, ``"model"``). ``features`` describe those inputs,
-    ``classes`` are the sorted labels (ints, or an uploaded dataset's strings). ``params`` are
-    the hyperparameters modelbeacon set (its defaults overridden by the spec's), JSON-able.
-    ``reference`` bins every feature of the training split for PSI drift
-    (``registry.reference``). ``calibration`` maps the estimator's top-class probability to the
-    chance it is right, fitted on the validation split (``registry.calibration``); ``None``
+    ``accepts_missing`` whether a missing value has an imputer to go to, ``classes`` are the
+    sorted labels (ints, or an uploaded dataset's strings). ``params`` are the hyperparameters
+    modelbeacon set (its defaults overridden by the spec's), JSON-able. ``reference`` bins
+    every feature of the training split for PSI drift (``registry.reference``).
+    ``calibration`` maps the estimator's top-class probability to the chance it is right,
+    fitted on the validation split (``registry.calibration``); ``None``
     when the estimator has no ``predict_proba``.
     """
 
@@ -110,6 +112,7 @@ class TrainedModel:
     params: dict[str, Any]
     feature_names: tuple[str, ...]
     features: tuple[FeatureSpec, ...]
+    accepts_missing: bool
     classes: tuple[Any, ...]
     validation_accuracy: float
     n_train: int
@@ -248,6 +251,7 @@ def _train(spec: TrainingSpec, report: _MonotonicReporter) -> TrainedModel:
         params={**ALGORITHMS[spec.algorithm].defaults, **spec.params},
         feature_names=tuple(feature.name for feature in split.features),
         features=split.features,
+        accepts_missing=accepts_missing(fitted),
         classes=split.classes,
         validation_accuracy=accuracy,
         n_train=n_train,

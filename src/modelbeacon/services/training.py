@@ -164,7 +164,7 @@ class TrainingService:
                 try:
                     if outcome is not None:
                         try:
-                            await self._succeed(job.id, model, spec, outcome)
+                            await self._succeed(job.id, model, outcome)
                         except ModelbeaconError as exc:
                             await self._fail(job.id, model, f"could not register: {exc.message}")
                     else:
@@ -189,9 +189,7 @@ class TrainingService:
         finally:
             self._processes.discard(process)
 
-    async def _succeed(
-        self, job_id: int, model: ModelRecord, spec: TrainingSpec, outcome: TrainingOutcome
-    ) -> None:
+    async def _succeed(self, job_id: int, model: ModelRecord, outcome: TrainingOutcome) -> None:
         trained = TrainedFields(
             validation_accuracy=outcome.validation_accuracy,
             feature_names=outcome.feature_names,
@@ -202,8 +200,7 @@ class TrainingService:
             artifact_sha256=outcome.artifact.sha256,
             artifact_trusted_types=outcome.artifact.trusted_types,
             features=outcome.features,
-            # an uploaded dataset's pipeline imputes every column
-            accepts_missing=spec.source is not None,
+            accepts_missing=outcome.accepts_missing,
         )
         now = self._clock()
         record = await in_thread(self._models.mark_ready, model.id, trained, now)

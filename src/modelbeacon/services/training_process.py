@@ -39,6 +39,7 @@ class TrainingOutcome:
     validation_accuracy: float
     feature_names: tuple[str, ...]
     features: tuple[FeatureSpec, ...]
+    accepts_missing: bool
     classes: tuple[Any, ...]
     reference: DriftReference
     calibration: Calibration | None
@@ -57,6 +58,7 @@ def _child_main(spec: TrainingSpec, artifact_root: str, key: str, conn: Connecti
                     validation_accuracy=trained.validation_accuracy,
                     feature_names=trained.feature_names,
                     features=trained.features,
+                    accepts_missing=trained.accepts_missing,
                     classes=tuple(trained.classes),
                     reference=trained.reference,
                     calibration=trained.calibration,
