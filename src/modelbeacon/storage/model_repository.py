@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, func, insert, select, update
 
@@ -16,6 +17,7 @@ from modelbeacon.storage.records import ImportedFields, JobRecord, ModelRecord, 
 from modelbeacon.storage.tables import deployments, models, training_jobs
 
 _VERSION_RETRIES = 3
+T = TypeVar("T")
 
 
 def _model(row: Row[Any]) -> ModelRecord:
@@ -89,49 +91,33 @@ class ModelRepository:
         self, name: str, dataset: str, algorithm: str, params: dict[str, Any], now: float
     ) -> tuple[ModelRecord, JobRecord]:
         """Insert the next version of ``name`` (status ``training``) and its queued job."""
-        for attempt in range(_VERSION_RETRIES):
-            try:
-                with self._db.transaction() as conn:
-                    version = _next_version(conn, name)
-                    model_id = conn.execute(
-                        insert(models)
-                        .values(
-                            name=name,
-                            version=version,
-                            algorithm=algorithm,
-                            dataset=dataset,
-                            params=params,
-                            status="training",
-                            created_at=now,
-                        )
-                        .returning(models.c.id)
-                    ).scalar_one()
-                    job_id = conn.execute(
-                        insert(training_jobs)
-                        .values(
-                            model_id=model_id,
-                            state="queued",
-                            stage="queued",
-                            progress=0.0,
-                            details="waiting for a training worker",
-                            created_at=now,
-                        )
-                        .returning(training_jobs.c.id)
-                    ).scalar_one()
-                    model = _model(
-                        conn.execute(select(models).where(models.c.id == model_id)).one()
-                    )
-                    job = job_record(
-                        conn.execute(
-                            select(training_jobs).where(training_jobs.c.id == job_id)
-                        ).one()
-                    )
-                    return model, job
-            except ConflictError:
-                # Two trainings of one name raced for the same version number: take the next.
-                if attempt == _VERSION_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        values = {
+            "algorithm": algorithm,
+            "dataset": dataset,
+            "params": params,
+            "status": "training",
+            "created_at": now,
+        }
+
+        def queue_job(conn: Any, model: ModelRecord) -> tuple[ModelRecord, JobRecord]:
+            job_id = conn.execute(
+                insert(training_jobs)
+                .values(
+                    model_id=model.id,
+                    state="queued",
+                    stage="queued",
+                    progress=0.0,
+                    details="waiting for a training worker",
+                    created_at=now,
+                )
+                .returning(training_jobs.c.id)
+            ).scalar_one()
+            job = job_record(
+                conn.execute(select(training_jobs).where(training_jobs.c.id == job_id)).one()
+            )
+            return model, job
+
+        return self._insert_next_version(name, values, queue_job)
 
     def create_imported(self, imported: ImportedFields, now: float) -> ModelRecord:
         """Insert the next version of ``imported.name``, ``ready`` at once."""
@@ -156,17 +142,30 @@ class ModelRepository:
             "runtime": imported.runtime,
             "parity": imported.parity,
         }
+        return self._insert_next_version(imported.name, values, lambda _conn, model: model)
+
+    def _insert_next_version(
+        self,
+        name: str,
+        values: dict[str, Any],
+        then: Callable[[Any, ModelRecord], T],
+    ) -> T:
+        """Insert the next version of ``name`` with ``values`` and run ``then(conn, model)`` in
+        the same transaction; its result is returned."""
         for attempt in range(_VERSION_RETRIES):
             try:
                 with self._db.transaction() as conn:
-                    version = _next_version(conn, imported.name)
                     model_id = conn.execute(
                         insert(models)
-                        .values(name=imported.name, version=version, **values)
+                        .values(name=name, version=_next_version(conn, name), **values)
                         .returning(models.c.id)
                     ).scalar_one()
-                    return _model(conn.execute(select(models).where(models.c.id == model_id)).one())
+                    model = _model(
+                        conn.execute(select(models).where(models.c.id == model_id)).one()
+                    )
+                    return then(conn, model)
             except ConflictError:
+                # Two writers of one name raced for the same version number: take the next.
                 if attempt == _VERSION_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
