@@ -52,6 +52,12 @@ class FeatureSpec:
         )
 
 
+def is_missing(value: Any) -> bool:
+    """Whether a feature value is missing: ``None``, or a float NaN (as pandas and numpy
+    write a missing value)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def numeric_features(names: Iterable[str]) -> tuple[FeatureSpec, ...]:
     """All-numeric inputs named ``names`` (the built-in datasets, numpy-fitted models)."""
     return tuple(FeatureSpec(str(name)) for name in names)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
+from modelbeacon.inputs import is_missing
+
 DriftLevel = Literal["none", "moderate", "significant"]
 
 #: Fewer predictions than this in the window give no drift (``null``).
@@ -90,7 +92,7 @@ class NumericReference:
     def bin_of(self, value: Any) -> int:
         """The bin of ``value``: one right of every edge it is at or above; the missing bin
         for ``None`` or NaN."""
-        if value is None or value != value:  # NaN is the one value unequal to itself
+        if is_missing(value):
             if not self.missing:
                 raise ValueError(f"feature {self.name!r} has no bin for a missing value")
             return len(self.edges) + 1

@@ -35,7 +35,7 @@ from modelbeacon.errors import (
     ModelbeaconError,
     UnsupportedMediaError,
 )
-from modelbeacon.inputs import FeatureSpec, all_numeric
+from modelbeacon.inputs import FeatureSpec, all_numeric, is_missing
 from modelbeacon.registry.allowlist import check_allowlisted
 from modelbeacon.registry.onnx_runtime import OnnxPredictor
 from modelbeacon.registry.predictor import (
@@ -358,7 +358,7 @@ def _encoder_in(transformer: Any) -> Any:
 def _categories(values: np.ndarray) -> tuple[str | int, ...]:
     kept: list[str | int] = []
     for value in np.asarray(values).tolist():
-        if value is None or (isinstance(value, float) and value != value):
+        if is_missing(value):
             continue
         kept.append(int(value) if isinstance(value, float) and value.is_integer() else value)
     return tuple(kept)

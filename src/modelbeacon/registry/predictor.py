@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator  # type: ignore[import-untyped]
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # type: ignore[import-untyped]
 
 from modelbeacon.errors import InvalidInputError, UncomputableInputError
-from modelbeacon.inputs import FeatureSpec, all_numeric, numeric_features
+from modelbeacon.inputs import FeatureSpec, all_numeric, is_missing, numeric_features
 from modelbeacon.registry.frames import frame_of
 
 #: A refused batch names at most this many of its refused rows (finding each costs model calls).
@@ -294,17 +294,13 @@ def _features_of(
     return described
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def _check_column(feature: FeatureSpec, values: np.ndarray) -> None:
     """Raise ``InvalidInputError`` unless every value fits ``feature``: a finite number (or
     missing) for a numeric one; for a categorical one whose categories are known, missing or of
     their type (a str for string categories, an int for integer ones)."""
     if feature.kind == "numeric":
         for value in values:
-            if _is_missing(value):
+            if is_missing(value):
                 continue
             if isinstance(value, bool | str) or not isinstance(value, int | float | np.number):
                 raise InvalidInputError(
@@ -321,7 +317,7 @@ def _check_column(feature: FeatureSpec, values: np.ndarray) -> None:
         return
     wanted: type = str if isinstance(feature.categories[0], str) else int
     for value in values:
-        if _is_missing(value):
+        if is_missing(value):
             continue
         if isinstance(value, bool) or not isinstance(value, wanted):
             raise InvalidInputError(
