@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +14,7 @@ from modelbeacon.commands import (
     UrlOption,
     api_client,
     console,
+    json_option,
     load_settings,
     remotely_or_locally,
 )
@@ -183,14 +183,7 @@ def train(
 ) -> None:
     """Train a model with a live progress bar: on a running server with --url, else into the
     configured database. Exit 0 when trained, 1 when refused or failed, 2 for bad options."""
-    try:
-        parsed = json.loads(params)
-    except json.JSONDecodeError as exc:
-        console.print(f"[red]--params is not valid JSON:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    if not isinstance(parsed, dict):
-        console.print("[red]--params must be a JSON object[/red]")
-        raise typer.Exit(2)
+    parsed = json_option("--params", params, dict, "a JSON object")
     accuracy = remotely_or_locally(
         url,
         lambda u: _train_remotely(u, api_key, name, dataset, algorithm, parsed),

@@ -5,6 +5,7 @@ local database and reports a refusal (exit 1) or bad options (exit 2)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -60,6 +61,20 @@ def remotely_or_locally(
         return asyncio.run(local(load_settings()))
     except ModelbeaconError as exc:
         raise fail(exc) from exc
+
+
+def json_option(option: str, text: str, kind: type[T], what: str) -> T:
+    """The value of a JSON-valued option, which must be ``what`` (an instance of ``kind``);
+    anything else exits 2 naming the option."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]{option} is not valid JSON:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(parsed, kind):
+        console.print(f"[red]{option} must be {what}[/red]")
+        raise typer.Exit(2)
+    return parsed
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,7 +4,6 @@ model trained elsewhere (skops or ONNX) to serve (docs/MODELS.md)."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from modelbeacon.commands import (
     UrlOption,
     api_client,
     console,
+    json_option,
     remotely_or_locally,
 )
 from modelbeacon.settings import Settings
@@ -117,17 +117,7 @@ def _feature_specs(features: list[Any] | None) -> Any:
 
 
 def _json_list(option: str, text: str | None) -> list[Any] | None:
-    if text is None:
-        return None
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        console.print(f"[red]{option} is not valid JSON:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    if not isinstance(parsed, list):
-        console.print(f"[red]{option} must be a JSON list[/red]")
-        raise typer.Exit(2)
-    return parsed
+    return None if text is None else json_option(option, text, list, "a JSON list")
 
 
 def import_model(
