@@ -200,11 +200,9 @@ class ArtifactStore:
         hash to the recorded sha256 (for files read by path, such as a dataset's CSV).
         Raises ``ArtifactIntegrityError`` when it is missing, unreadable or differs."""
         path = self._path_of(artifact)
-        digest = hashlib.sha256()
         try:
             with path.open("rb") as file:
-                while chunk := file.read(_CHUNK):
-                    digest.update(chunk)
+                digest = hashlib.file_digest(file, "sha256")
         except OSError as exc:
             raise _unreadable(artifact, path, exc) from exc
         _check_digest(artifact, digest.hexdigest(), {"path": str(path)})

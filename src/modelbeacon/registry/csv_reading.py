@@ -23,7 +23,6 @@ from modelbeacon.errors import ArtifactIntegrityError, InvalidInputError, Unsupp
 MAX_COLUMNS = 1000
 #: How much of the file's start is looked at to tell a binary file.
 SNIFF_BYTES = 8192
-_HASH_CHUNK = 1 << 20
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one: export the sheet as CSV)"),
     (b"PK\x05\x06", "an empty zip archive"),
@@ -142,10 +141,8 @@ def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
 
 
 def verify_sha256(path: Path, expected: str) -> None:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
+        digest = hashlib.file_digest(handle, "sha256")
     if digest.hexdigest() != expected.lower():
         raise ArtifactIntegrityError(
             f"dataset file {path.name} does not match its recorded sha256",
