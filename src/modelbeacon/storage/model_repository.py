@@ -13,7 +13,13 @@ from modelbeacon.metrics.calibration import Calibration
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.storage.database import Database
 from modelbeacon.storage.job_repository import job_record
-from modelbeacon.storage.records import ImportedFields, JobRecord, ModelRecord, TrainedFields
+from modelbeacon.storage.records import (
+    ImportedFields,
+    JobRecord,
+    ModelRecord,
+    RegisteredFields,
+    TrainedFields,
+)
 from modelbeacon.storage.tables import deployments, models, training_jobs
 
 _VERSION_RETRIES = 3
@@ -143,6 +149,27 @@ class ModelRepository:
             "parity": imported.parity,
         }
         return self._insert_next_version(imported.name, values, lambda _conn, model: model)
+
+    def create_registered(self, registered: RegisteredFields, now: float) -> ModelRecord:
+        """Insert the next version of ``registered.name``: a model served elsewhere, status
+        ``monitored`` at once, with no artifact."""
+        values = {
+            "algorithm": "external",
+            "dataset": registered.dataset,
+            "params": {},
+            "status": "monitored",
+            "created_at": now,
+            "feature_names": [f.name for f in registered.features],
+            "classes": list(registered.classes),
+            "drift_reference": (
+                None if registered.reference is None else registered.reference.as_dict()
+            ),
+            "features": [f.as_dict() for f in registered.features],
+            "accepts_missing": True,
+            "source": "registered",
+            "runtime": "external",
+        }
+        return self._insert_next_version(registered.name, values, lambda _conn, model: model)
 
     def _insert_next_version(
         self,

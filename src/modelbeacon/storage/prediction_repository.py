@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, true, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.storage.database import Database
@@ -69,6 +70,33 @@ class PredictionRepository:
                     .values(label=label.label, labelled_at=label.labelled_at, correct=label.correct)
                 )
 
+    def insert_new(self, records: Sequence[PredictionRecord]) -> set[str]:
+        """Insert the ``records`` whose ``prediction_id`` is not stored yet, in one
+        transaction; return the ids inserted. An id already stored (or inserted meanwhile by
+        another writer) is skipped, not an error: logging the same prediction twice is a no-op.
+        """
+        if not records:
+            return set()
+        with self._db.transaction() as conn:
+            statement = _insert_or_skip(conn).returning(predictions.c.prediction_id)
+            inserted = conn.execute(statement, [row_values(r) for r in records])
+            return set(inserted.scalars())
+
+    def get_many(self, prediction_ids: Sequence[str]) -> dict[str, PredictionRecord]:
+        """The stored predictions among ``prediction_ids``, by id."""
+        found: dict[str, PredictionRecord] = {}
+        with self._db.transaction() as conn:
+            # Bounded IN lists: SQLite allows at most 32766 parameters per statement.
+            for start in range(0, len(prediction_ids), 1000):
+                chunk = list(prediction_ids[start : start + 1000])
+                rows = conn.execute(
+                    select(predictions).where(predictions.c.prediction_id.in_(chunk))
+                )
+                for row in rows:
+                    record = _record(row)
+                    found[record.prediction_id] = record
+        return found
+
     def get(self, prediction_id: str) -> PredictionRecord | None:
         with self._db.transaction() as conn:
             row = conn.execute(
@@ -77,12 +105,13 @@ class PredictionRepository:
         return _record(row) if row else None
 
     def recent(self, model_id: int, limit: int) -> list[PredictionRecord]:
-        """The newest ``limit`` calls of a model (arrival order, newest first)."""
+        """The newest ``limit`` calls of a model by timestamp, newest first (equal timestamps
+        newest arrival first): a prediction logged late lands where its time puts it."""
         with self._db.transaction() as conn:
             rows = conn.execute(
                 select(predictions)
                 .where(predictions.c.model_id == model_id)
-                .order_by(predictions.c.id.desc())
+                .order_by(predictions.c.ts.desc(), predictions.c.id.desc())
                 .limit(limit)
             )
             return [_record(r) for r in rows]
@@ -110,6 +139,20 @@ class PredictionRepository:
                 .order_by(predictions.c.id)
             )
             return [_record(r) for r in rows]
+
+    def latest_successes(self, model_id: int, size: int) -> list[PredictionRecord]:
+        """The ``size`` successful predictions with the latest timestamps, oldest first
+        (equal timestamps in arrival order)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                select(predictions)
+                .where(predictions.c.model_id == model_id, predictions.c.error.is_(None))
+                .order_by(predictions.c.ts.desc(), predictions.c.id.desc())
+                .limit(size)
+            )
+            latest = [_record(r) for r in rows]
+        latest.reverse()
+        return latest
 
     def total_predictions(self, model_id: int) -> int:
         """Successful predictions ever logged for the model, including rows retention purged."""
@@ -179,3 +222,9 @@ class PredictionRepository:
                 )
             conn.execute(delete(predictions).where(predictions.c.id.in_(ids)))
             return len(ids)
+
+
+def _insert_or_skip(conn: Connection) -> Any:
+    """An INSERT into ``predictions`` that skips rows whose ``prediction_id`` exists."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(predictions).on_conflict_do_nothing(index_elements=["prediction_id"])

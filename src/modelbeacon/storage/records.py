@@ -93,6 +93,18 @@ class ImportedFields:
 
 
 @dataclass(frozen=True, slots=True)
+class RegisteredFields:
+    """A model served elsewhere, monitored here: its inputs, classes and, when a dataset was
+    named, that dataset's drift reference."""
+
+    name: str
+    features: tuple[FeatureSpec, ...]
+    classes: tuple[Any, ...]
+    dataset: str = ""
+    reference: DriftReference | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetRecord:
     """One uploaded dataset: its inferred schema and where its CSV is kept."""
 

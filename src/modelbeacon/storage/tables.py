@@ -63,9 +63,10 @@ models = Table(
     # inputs are feature_names, all numeric.
     Column("features", JSON(none_as_null=True), nullable=True),
     Column("accepts_missing", Boolean, nullable=False, server_default=text("false")),
-    # "trained" here, or "imported" from a user's skops/ONNX file
+    # "trained" here, "imported" from a user's skops/ONNX file, or "registered": served
+    # elsewhere and only monitored here (no artifact)
     Column("source", String(20), nullable=False, server_default="trained"),
-    # what runs the artifact: "sklearn" or "onnxruntime"
+    # what runs the artifact: "sklearn" or "onnxruntime"; "external" for a registered model
     Column("runtime", String(20), nullable=False, server_default="sklearn"),
     # an imported model's own outputs on a few rows, checked again at every load
     Column("parity", JSON(none_as_null=True), nullable=True),
@@ -108,7 +109,9 @@ predictions = Table(
     metadata,
     # id is the arrival order, which the ring buffers are rebuilt in after a restart.
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("prediction_id", String(32), nullable=False, unique=True),
+    # A uuid4 hex for predictions served here; a caller's own id (up to 128 characters) for
+    # predictions logged by a model served elsewhere.
+    Column("prediction_id", String(128), nullable=False, unique=True),
     Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
     Column("model_version", Integer, nullable=False),
     Column("ts", Float, nullable=False),
@@ -117,7 +120,8 @@ predictions = Table(
     Column("prediction", JSON, nullable=True),
     Column("probabilities", JSON, nullable=True),
     Column("top_probability", Float, nullable=True),
-    Column("latency_ms", Float, nullable=False),
+    # NULL only for a prediction logged from elsewhere without the caller's measured latency
+    Column("latency_ms", Float, nullable=True),
     Column("label", JSON, nullable=True),
     Column("labelled_at", Float, nullable=True),
     Column("correct", Boolean, nullable=True),
