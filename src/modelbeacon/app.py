@@ -36,12 +36,14 @@ from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.history import MetricsHistory
 from modelbeacon.services.imports import ImportService
+from modelbeacon.services.ingest import IngestService
 from modelbeacon.services.live import LiveFeed
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.pipeline import PipelineReporter
 from modelbeacon.services.prediction import PredictionService
 from modelbeacon.services.readiness import Readiness
+from modelbeacon.services.registration import RegistrationService
 from modelbeacon.services.system_probe import SystemProbe
 from modelbeacon.services.training import TrainingService
 from modelbeacon.services.upkeep import Upkeep
@@ -158,6 +160,15 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
             datasets=datasets,
             imports=ImportService(catalog, model_repo, artifacts, clock, settings.max_upload_bytes),
+            registration=RegistrationService(catalog, model_repo, datasets, clock),
+            ingest=IngestService(
+                catalog,
+                prediction_repo,
+                announcer,
+                clock,
+                max_batch_size=settings.max_batch_size,
+                retention_days=settings.retention_days,
+            ),
         )
 
 

@@ -20,20 +20,21 @@ from typing import Any
 class PredictionRecord:
     """One predict call of one model.
 
-    ``error`` not ``None`` marks a failed call: it counts in the error rate only, and carries
-    no features, prediction or probabilities. ``label`` is the true label when known (inline
-    with the request, or later through feedback, ``labelled_at`` then being when it arrived);
-    the record is mutable for that reason alone. ``probabilities`` maps each class, as text, to
-    its probability; ``top_probability`` is their maximum. Numbers must be finite; times are
-    wall-clock unix seconds. ``features`` follow the model's inputs (``modelbeacon.inputs``):
+    ``error`` not ``None`` marks a failed call: it counts in the error rate only, and carries no
+    features, prediction or probabilities. ``label`` is the true label when known (inline with the
+    request, or later through feedback, ``labelled_at`` then being when it arrived); the record is
+    mutable for that reason alone. ``latency_ms`` is ``None`` only for a prediction logged by a
+    model served elsewhere whose caller did not measure it. ``probabilities`` maps each class, as
+    text, to its probability; ``top_probability`` is their maximum. Numbers must be finite; times
+    are wall-clock unix seconds. ``features`` follow the model's inputs (``modelbeacon.inputs``):
     floats, categories (strings) and ``None`` for a missing value. ``model_id`` and
-    ``model_version`` are set on every record the service makes (the monitor, being per
-    model, does not read them).
+    ``model_version`` are set on every record the service makes (the monitor, being per model, does
+    not read them).
     """
 
     prediction_id: str
     timestamp: float
-    latency_ms: float
+    latency_ms: float | None
     prediction: Any = None
     top_probability: float | None = None
     features: tuple[Any, ...] | None = None

@@ -14,10 +14,11 @@ from modelbeacon.api.schemas import (
     ModelId,
     PredictionHistory,
     Reference,
+    RegisterRequest,
     TrainAccepted,
     TrainRequest,
 )
-from modelbeacon.api.uploads import classes_field, features_field, upload_of
+from modelbeacon.api.uploads import classes_field, feature_specs, features_field, upload_of
 from modelbeacon.services.views import job_view, logged_prediction_view, model_view
 
 router = APIRouter(tags=["models"])
@@ -68,6 +69,19 @@ async def import_model(
         classes_field(classes),
         None if reference is None else upload_of(reference),
         target,
+    )
+    return model_view(live)
+
+
+@router.post("/models/register", response_model=Model, status_code=201)
+async def register_model(body: RegisterRequest, services: ServicesDep) -> dict[str, Any]:
+    """A model served elsewhere becomes a `monitored` model: log its predictions with
+    `POST /api/models/{id}/predictions` (docs/CLIENT.md)."""
+    live = await services.registration.register(
+        body.name,
+        None if body.features is None else feature_specs(body.features),
+        body.classes,
+        body.reference_dataset,
     )
     return model_view(live)
 

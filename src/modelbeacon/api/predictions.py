@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 
 from modelbeacon.api.deps import ServicesDep
 from modelbeacon.api.schemas import (
+    BatchFeedback,
+    BatchFeedbackRequest,
     BatchPrediction,
     BatchPredictRequest,
     Feedback,
     FeedbackRequest,
+    LoggedIds,
+    LoggedRecordIn,
+    LogPredictionsRequest,
     ModelId,
     PredictBody,
     Prediction,
 )
+from modelbeacon.services.ingest import LoggedRecord
 from modelbeacon.services.views import served_prediction_view
 
 router = APIRouter(tags=["predictions"])
@@ -61,3 +68,47 @@ async def feedback(
         "correct": result.correct,
         "created": result.created,
     }
+
+
+@router.post("/models/{model_id}/predictions", response_model=LoggedIds, status_code=201)
+async def log_predictions(
+    model_id: ModelId, body: LogPredictionsRequest, services: ServicesDep
+) -> dict[str, Any]:
+    """Log predictions a model served elsewhere made (at most 1000 per call, all or none);
+    a `prediction_id` logged before is skipped."""
+    result = await services.ingest.log(model_id, [_logged(r) for r in body.records])
+    return {"prediction_ids": result.prediction_ids, "logged": result.logged}
+
+
+@router.post("/feedback", response_model=BatchFeedback)
+async def feedback_many(body: BatchFeedbackRequest, services: ServicesDep) -> dict[str, Any]:
+    """Labels for many predictions (at most 1000), served here or elsewhere; each item says
+    whether it was `accepted`, `unchanged`, `conflict`, `not_found` or `invalid`."""
+    outcomes = await services.feedback.submit_many(
+        [(item.prediction_id, item.label) for item in body.labels]
+    )
+    return {
+        "results": [
+            {"prediction_id": o.prediction_id, "status": o.status, "message": o.message}
+            for o in outcomes
+        ]
+    }
+
+
+def _logged(record: LoggedRecordIn) -> LoggedRecord:
+    return LoggedRecord(
+        features=record.features,
+        prediction=record.prediction,
+        probabilities=record.probabilities,
+        latency_ms=record.latency_ms,
+        label=record.label,
+        prediction_id=record.prediction_id,
+        timestamp=None if record.timestamp is None else _unix(record.timestamp),
+    )
+
+
+def _unix(moment: datetime) -> float:
+    """Unix seconds of ``moment``; a time without an offset is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -140,8 +141,8 @@ class Model(BaseModel):
     features: list[FeatureDescription]
     accepts_missing: bool
     classes: list[Any]
-    source: Literal["trained", "imported"]
-    runtime: Literal["sklearn", "onnxruntime"]
+    source: Literal["trained", "imported", "registered"]
+    runtime: Literal["sklearn", "onnxruntime", "external"]
     calibration: CalibrationMap | None
     error: str | None
 
@@ -265,7 +266,7 @@ class LoggedPrediction(BaseModel):
     features: list[FeatureValue] | None
     prediction: Any
     probabilities: dict[str, float] | None
-    latency_ms: float
+    latency_ms: float | None
     label: Any
     labelled_at: str | None
     error: str | None
@@ -355,3 +356,84 @@ class DatasetRows(BaseModel):
     feature_names: list[str]
     rows: list[list[FiniteFloat | StrictStr | None]]
     labels: list[StrictInt | StrictStr]
+
+
+class RegisterRequest(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", examples=["churn-prod"])
+    features: list[StrictStr] | list[FeatureDescription] | None = Field(
+        None,
+        min_length=1,
+        description="the model's inputs: names (numeric) or {name, kind, categories?}; "
+        "taken from reference_dataset when left out",
+        examples=[[{"name": "tenure", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}]],
+    )
+    classes: list[Label] | None = Field(
+        None,
+        min_length=2,
+        description="the labels the model predicts; taken from reference_dataset when left out",
+        examples=[["churn", "stay"]],
+    )
+    reference_dataset: str | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="a dataset (GET /api/datasets) whose rows are the drift reference",
+        examples=["iris"],
+    )
+
+
+PREDICTION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+
+
+class LoggedRecordIn(_Strict):
+    """One prediction made elsewhere."""
+
+    features: Features = Field(examples=[{"tenure": 12.0, "plan": "basic"}])
+    prediction: Label
+    probabilities: dict[str, Annotated[FiniteFloat, Field(ge=0.0, le=1.0)]] | None = Field(
+        None,
+        description="keyed by class, as predict responses are",
+        examples=[{"churn": 0.2, "stay": 0.8}],
+    )
+    latency_ms: Annotated[FiniteFloat, Field(ge=0.0)] | None = Field(
+        None, description="what the caller measured around its model call"
+    )
+    label: Label | None = None
+    prediction_id: str | None = Field(
+        None,
+        pattern=PREDICTION_ID_PATTERN,
+        description="the caller's own id (default: generated); the same id again is a no-op",
+    )
+    timestamp: datetime | None = Field(
+        None,
+        description="when the prediction was made: ISO-8601 (UTC when no offset is given) or "
+        "unix seconds; default now; at most 5 minutes ahead, no older than the retention",
+    )
+
+
+class LogPredictionsRequest(_Strict):
+    records: list[LoggedRecordIn] = Field(min_length=1, max_length=1000)
+
+
+class LoggedIds(BaseModel):
+    prediction_ids: list[str]
+    logged: int = Field(description="how many records were new (the rest were logged before)")
+
+
+class FeedbackItem(_Strict):
+    prediction_id: str = Field(min_length=1, max_length=128)
+    label: Any = Field(description="one of the model's classes (anything else is `invalid`)")
+
+
+class BatchFeedbackRequest(_Strict):
+    labels: list[FeedbackItem] = Field(min_length=1, max_length=1000)
+
+
+class FeedbackItemResult(BaseModel):
+    prediction_id: str
+    status: Literal["accepted", "unchanged", "conflict", "not_found", "invalid"]
+    message: str | None = None
+
+
+class BatchFeedback(BaseModel):
+    results: list[FeedbackItemResult]

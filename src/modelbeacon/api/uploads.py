@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import UploadFile
@@ -46,7 +46,12 @@ def features_field(text: str | None) -> list[FeatureSpec] | None:
     ``{name, kind, categories?}``; ``None`` when not given."""
     if text is None or not text.strip():
         return None
-    parsed = _json_field("features", text, _FEATURES)
+    return feature_specs(_json_field("features", text, _FEATURES))
+
+
+def feature_specs(items: Sequence[str | FeatureDescription]) -> list[FeatureSpec]:
+    """The ``FeatureSpec`` of each item of a request's ``features``: a name (numeric) or
+    ``{name, kind, categories?}``. Raises ``InvalidInputError`` for an impossible one."""
     try:
         return [
             FeatureSpec(item)
@@ -58,10 +63,10 @@ def features_field(text: str | None) -> list[FeatureSpec] | None:
                 if isinstance(item, CategoricalFeature) and item.categories is not None
                 else None,
             )
-            for item in parsed
+            for item in items
         ]
     except ValueError as exc:
-        raise InvalidInputError(str(exc), details={"features": text[:200]}) from exc
+        raise InvalidInputError(str(exc), details={"field": "features"}) from exc
 
 
 def classes_field(text: str | None) -> list[Any] | None:

@@ -1,10 +1,12 @@
-"""The recent predict calls of one model, in arrival order."""
+"""The recent predict calls of one model: calls in arrival order, successes in time order."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from operator import attrgetter
 
 from modelbeacon.metrics.calibration import RAW, Calibration
 from modelbeacon.prediction import PredictionRecord
@@ -14,17 +16,25 @@ class CallHistory:
     """Ring buffers over the recent calls, updated in O(1) per call.
 
     - the calls ring: whether each of the last ``size`` calls failed (error rate);
-    - the successes ring: the last ``size`` successful records (latency, drift, ``lookup``);
-    - the estimate window: the last ``estimate_size`` top-class probabilities of successes
-      that had one, raw; ``probabilities`` maps them through ``calibration`` (100 calls per
-      snapshot rather than one per prediction).
+    - the successes ring: the ``size`` successful records with the latest timestamps, oldest
+      first (equal timestamps in arrival order), for latency, drift and ``lookup``;
+    - the estimate window: the top-class probabilities of the last ``estimate_size`` of those
+      successes that had one, raw; ``probabilities`` maps them through ``calibration`` (100
+      calls per snapshot rather than one per prediction).
+
+    A success arriving with a timestamp older than the newest kept one (a prediction logged
+    late by a model served elsewhere, or a clock step) is inserted where its time puts it, or
+    left out of the ring when the ring is full of later ones; ``late_inserts`` counts the
+    insertions so that windows derived from the ring know to rebuild. The estimate window is
+    then rebuilt from the ring at the next ``probabilities``, so it reaches back no further
+    than the ring.
 
     Prediction ids are assumed unique; if one is reused, ``lookup`` finds the newest record.
     """
 
     __slots__ = (
-        "_by_id", "_errors", "_failed", "_probabilities", "_successes", "calibration",
-        "estimate_size", "size",
+        "_by_id", "_errors", "_estimate_stale", "_failed", "_probabilities", "_successes",
+        "calibration", "estimate_size", "late_inserts", "size",
     )  # fmt: skip
 
     def __init__(self, size: int, estimate_size: int, calibration: Calibration = RAW) -> None:
@@ -38,6 +48,8 @@ class CallHistory:
         self._successes: deque[PredictionRecord] = deque(maxlen=size)
         self._by_id: dict[str, PredictionRecord] = {}
         self._probabilities: deque[float] = deque(maxlen=estimate_size)
+        self._estimate_stale = False
+        self.late_inserts = 0
 
     @classmethod
     def of(
@@ -46,12 +58,19 @@ class CallHistory:
         estimate_size: int,
         calls: Sequence[PredictionRecord],
         calibration: Calibration = RAW,
+        successes: Sequence[PredictionRecord] | None = None,
     ) -> CallHistory:
-        """A history as if ``calls`` (oldest first) had been added one by one."""
+        """A history as if ``calls`` (arrival order) had been added one by one.
+
+        ``successes``, when given, are the successful records to keep instead of those of
+        ``calls``: the latest by time, in any order (sorted here, stably).
+        """
         history = cls(size, estimate_size, calibration)
         history._failed.extend(call.error is not None for call in calls[-size:])
         history._errors = sum(history._failed)
-        successes = [call for call in calls if call.error is None]
+        if successes is None:
+            successes = [call for call in calls if call.error is None]
+        successes = sorted(successes, key=_timestamp)
         history._successes.extend(successes[-size:])
         history._by_id = {record.prediction_id: record for record in history._successes}
         history._probabilities.extend(
@@ -75,17 +94,35 @@ class CallHistory:
             self._errors += 1
             return True
         successes = self._successes
-        by_id = self._by_id
+        if successes and record.timestamp < successes[-1].timestamp:
+            self._insert_late(record)
+            return evicted_failure or self._errors > 0
         if len(successes) == self.size:
-            oldest = successes[0]
-            # A reused id maps to its newest record, which must survive this eviction.
-            if by_id.get(oldest.prediction_id) is oldest:
-                del by_id[oldest.prediction_id]
+            self._forget(successes[0])
         successes.append(record)
-        by_id[record.prediction_id] = record
+        self._by_id[record.prediction_id] = record
         if record.top_probability is not None:
             self._probabilities.append(record.top_probability)
         return evicted_failure or self._errors > 0
+
+    def _insert_late(self, record: PredictionRecord) -> None:
+        """Insert a success older than the newest kept one at its place in time (O(size))."""
+        successes = self._successes
+        position = bisect_right(successes, record.timestamp, key=_timestamp)
+        if len(successes) == self.size:
+            if position == 0:
+                return
+            self._forget(successes.popleft())
+            position -= 1
+        successes.insert(position, record)
+        self._by_id[record.prediction_id] = record
+        self._estimate_stale = True
+        self.late_inserts += 1
+
+    def _forget(self, evicted: PredictionRecord) -> None:
+        # A reused id maps to its newest record, which must survive this eviction.
+        if self._by_id.get(evicted.prediction_id) is evicted:
+            del self._by_id[evicted.prediction_id]
 
     def lookup(self, prediction_id: str) -> PredictionRecord | None:
         """The successful call ``prediction_id`` if it is still in the successes ring."""
@@ -112,13 +149,21 @@ class CallHistory:
         return picked
 
     def latencies(self) -> list[float]:
-        """Latencies of the successes ring, oldest first."""
-        return [record.latency_ms for record in self._successes]
+        """Latencies of the successes ring that have one, oldest first."""
+        return [r.latency_ms for r in self._successes if r.latency_ms is not None]
 
     def probabilities(self) -> list[float]:
         """The estimate window, calibrated, oldest first."""
+        if self._estimate_stale:
+            self._probabilities = deque(self._ring_probabilities(), maxlen=self.estimate_size)
+            self._estimate_stale = False
         calibrate = self.calibration
         return [calibrate(p) for p in self._probabilities]
+
+    def _ring_probabilities(self) -> list[float]:
+        """The raw top probabilities of the ring's last ``estimate_size`` successes with one."""
+        found = [r.top_probability for r in self._successes if r.top_probability is not None]
+        return found[-self.estimate_size :]
 
     def label_coverage(self) -> float | None:
         """Labelled / all over the successes ring; ``None`` while it is empty. O(size)."""
@@ -144,15 +189,14 @@ class CallHistory:
             self._by_id = by_id
         # The estimate window may reach back past the ring, so only its newest part, the one
         # the ring still holds, can be checked.
-        window = self._probabilities
-        from_ring = [
-            record.top_probability
-            for record in self._successes
-            if record.top_probability is not None
-        ][-self.estimate_size :]
-        kept = list(window)
+        self.probabilities()
+        from_ring = self._ring_probabilities()
+        kept = list(self._probabilities)
         if from_ring and kept[-len(from_ring) :] != from_ring:
             found.append("estimated-accuracy window did not match the successes ring")
             older = kept[: max(0, len(kept) - len(from_ring))]
             self._probabilities = deque(older + from_ring, maxlen=self.estimate_size)
         return found
+
+
+_timestamp = attrgetter("timestamp")

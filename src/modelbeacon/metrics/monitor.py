@@ -51,8 +51,8 @@ class ModelMonitor:
     BASE_STATUSES: ClassVar[frozenset[str]] = StatusTracker.BASE_STATUSES
 
     __slots__ = (
-        "_accuracy", "_classes", "_deployed_at", "_drift", "_drift_size", "_history", "_model_id",
-        "_rate", "_total", "_tracker",
+        "_accuracy", "_classes", "_deployed_at", "_drift", "_drift_late_inserts", "_drift_size",
+        "_history", "_model_id", "_rate", "_total", "_tracker",
     )  # fmt: skip
 
     def __init__(
@@ -83,6 +83,7 @@ class ModelMonitor:
         self._deployed_at = deployed_at
         self._drift_size = drift_size
         self._drift = None if reference is None else DriftWindow(reference, drift_size)
+        self._drift_late_inserts = 0
         self._classes = tuple(classes)
         self._total = total_predictions
         self._history = CallHistory(history_size, estimate_size, calibration or RAW)
@@ -104,6 +105,7 @@ class ModelMonitor:
         recent_calls: Sequence[PredictionRecord],
         labelled: Sequence[PredictionRecord],
         rate_timestamps: Sequence[float],
+        recent_successes: Sequence[PredictionRecord] | None = None,
         history_size: int = 1000,
         accuracy_size: int = 100,
         estimate_size: int = 100,
@@ -128,6 +130,11 @@ class ModelMonitor:
           window's labels (the CUSUMs' memory of labels before them is not kept).
         - ``rate_timestamps``: success timestamps newer than ``now - RATE_RETENTION_SECONDS``,
           any order.
+        - ``recent_successes``: when given, the successful predictions with the latest
+          timestamps (any order; at least ``history_size`` of them where the log has them),
+          which then form the successes ring, estimate and drift windows instead of the
+          successes of ``recent_calls``. A model whose predictions were logged out of time
+          order needs this: its latest by time are not its latest by arrival.
 
         ``total_predictions`` is taken as given (the log's count), not added to. Health is
         judged with the latency p95 of the restored successes.
@@ -138,14 +145,11 @@ class ModelMonitor:
             total_predictions=total_predictions, history_size=history_size,
             accuracy_size=accuracy_size, estimate_size=estimate_size, drift_size=drift_size,
         )  # fmt: skip
-        history = CallHistory.of(history_size, estimate_size, recent_calls, calibration or RAW)
+        history = CallHistory.of(
+            history_size, estimate_size, recent_calls, calibration or RAW, recent_successes
+        )
         monitor._history = history
-        drift = monitor._drift
-        if drift is not None:
-            # The window itself drops vectors of another width and keeps the last drift_size.
-            for call in recent_calls:
-                if call.error is None and call.features is not None:
-                    drift.add(call.features)
+        monitor._refill_drift()
         window = monitor._accuracy
         tracker = monitor._tracker
         for record in sorted(labelled, key=lambda r: (r.timestamp, r.prediction_id)):
@@ -209,7 +213,13 @@ class ModelMonitor:
             self._total += 1
             self._rate.add(record.timestamp)
             drift = self._drift
-            if drift is not None and record.features is not None:
+            # After a late insert the drift window is rebuilt from the ring at the next
+            # evaluation, in time order, so nothing is queued until then.
+            if (
+                drift is not None
+                and record.features is not None
+                and self._drift_late_inserts == self._history.late_inserts
+            ):
                 drift.add(record.features)
             if record.label is not None:
                 window = self._accuracy
@@ -275,6 +285,7 @@ class ModelMonitor:
         changes (a model being trained has served nothing to compare)."""
         if reference != self.reference:
             self._drift = None if reference is None else DriftWindow(reference, self._drift_size)
+            self._drift_late_inserts = self._history.late_inserts
         self._history.calibration = calibration or RAW
         self._classes = tuple(classes)
 
@@ -307,6 +318,8 @@ class ModelMonitor:
         tracker.set_latency_p95(percentiles.p95)
         transitions = tracker.settle()
 
+        if self._drift_late_inserts != self._history.late_inserts:
+            self._refill_drift()
         drift = self._drift
         summary = None if drift is None else drift.summary()
         probabilities = history.probabilities()
@@ -327,6 +340,8 @@ class ModelMonitor:
                 "drift_score": trend.drift_trend(None if drift is None else drift.halves()),
             }
         )
+        # A model served elsewhere makes no calls here, so no call of it can fail.
+        error_rate = None if tracker.base_status == "monitored" else history.error_rate
         uptime = None
         if tracker.base_status == "active" and self._deployed_at is not None:
             # A clock stepped back past the deployment time must not show negative uptime.
@@ -346,7 +361,7 @@ class ModelMonitor:
             label_coverage=history.label_coverage(),
             label_delay_seconds=labels.label_delay(outcomes),
             latency_ms=percentiles,
-            error_rate=history.error_rate,
+            error_rate=error_rate,
             drift=summary,
             health_reason=tracker.reason(),
             uptime_seconds=uptime,
@@ -354,6 +369,17 @@ class ModelMonitor:
             computed_at=now,
         )
         return result, transitions
+
+    def _refill_drift(self) -> None:
+        """Rebuild the drift window from the successes ring, oldest first."""
+        self._drift_late_inserts = self._history.late_inserts
+        if self._drift is None:
+            return
+        drift = self._drift = DriftWindow(self._drift.reference, self._drift_size)
+        # The window itself drops vectors of another width and keeps the last drift_size.
+        for record in self._history.successes():
+            if record.features is not None:
+                drift.add(record.features)
 
     def recompute_check(self) -> list[str]:
         """Recompute what the rings determine and compare it with the incremental state.

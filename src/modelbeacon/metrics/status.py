@@ -12,9 +12,10 @@ from modelbeacon.metrics.records import StatusTransition
 class StatusTracker:
     """Holds the latest health inputs and emits one transition per change of (status, health).
 
-    The effective status is ``degraded`` while the lifecycle status is ``active`` and health is
-    ``critical``, else the lifecycle status. Inputs are set with ``set_*`` (each returns whether
-    its part of health changed, so a caller can skip ``settle`` when nothing did); ``settle``
+    The effective status is ``degraded`` while the lifecycle status is ``active`` (served here)
+    or ``monitored`` (served elsewhere) and health is ``critical``, else the lifecycle status.
+    Inputs are set with ``set_*`` (each returns whether its part of health changed, so a caller
+    can skip ``settle`` when nothing did); ``settle``
     recombines and returns the transition, if any, after the pending ones. Transitions that a
     caller could not hand out yet are parked with ``defer`` and returned by the next
     ``settle``/``take_pending``.
@@ -22,8 +23,10 @@ class StatusTracker:
 
     #: Lifecycle statuses a service may set; ``degraded`` is derived, never set.
     BASE_STATUSES: ClassVar[frozenset[str]] = frozenset(
-        {"ready", "active", "inactive", "training", "failed"}
+        {"ready", "active", "inactive", "training", "failed", "monitored"}
     )
+    #: Lifecycle statuses of a model in use, which show ``degraded`` while critical.
+    IN_USE: ClassVar[frozenset[str]] = frozenset({"active", "monitored"})
 
     __slots__ = (
         "_base_status", "_error_part", "_error_rate", "_health", "_hits", "_judge", "_labelled",
@@ -147,7 +150,7 @@ class StatusTracker:
 
     def _recombine(self) -> None:
         self._health = combine_health(self._judge.part, self._latency_part, self._error_part)
-        degraded = self._base_status == "active" and self._health == "critical"
+        degraded = self._base_status in self.IN_USE and self._health == "critical"
         self._status = "degraded" if degraded else self._base_status
 
     def _check(self, status: str) -> None:

@@ -76,6 +76,7 @@ class ModelCatalog:
                 deployed_at=record.deployed_at,
                 total_predictions=self._predictions.total_predictions(record.id),
                 recent_calls=calls,
+                recent_successes=self._predictions.latest_successes(record.id, HISTORY_SIZE),
                 labelled=labelled,
                 **_trained(record),
                 rate_timestamps=self._predictions.timestamps_since(
@@ -139,6 +140,13 @@ class ModelCatalog:
         if live.predictor is not None:
             return live.predictor
         record = live.record
+        if record.status == "monitored":
+            raise ModelNotReadyError(
+                f"model {record.id} is served elsewhere and only monitored here: it has no "
+                "artifact to serve or deploy; log its predictions with "
+                f"POST /api/models/{record.id}/predictions",
+                details={"model_id": record.id, "status": record.status},
+            )
         if record.status not in SERVABLE or record.artifact_path is None:
             raise ModelNotReadyError(
                 f"model {record.id} is {record.status} and cannot serve predictions",

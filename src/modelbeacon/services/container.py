@@ -14,11 +14,13 @@ from modelbeacon.services.deployment import DeploymentService
 from modelbeacon.services.feedback import FeedbackService
 from modelbeacon.services.history import MetricsHistory
 from modelbeacon.services.imports import ImportService
+from modelbeacon.services.ingest import IngestService
 from modelbeacon.services.models import ModelQueries
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.pipeline import PipelineReporter
 from modelbeacon.services.prediction import PredictionService
 from modelbeacon.services.readiness import Readiness
+from modelbeacon.services.registration import RegistrationService
 from modelbeacon.services.training import TrainingService
 from modelbeacon.settings import Settings
 
@@ -40,3 +42,5 @@ class Services:
     pipeline: PipelineReporter
     datasets: DatasetService
     imports: ImportService
+    registration: RegistrationService
+    ingest: IngestService

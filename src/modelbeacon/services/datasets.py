@@ -16,6 +16,7 @@ from typing import Any
 
 from modelbeacon.clock import Clock, iso_utc
 from modelbeacon.errors import ConflictError, DatasetNotFoundError, InvalidInputError
+from modelbeacon.inputs import numeric_features
 from modelbeacon.registry import (
     DATASET_NAMES,
     ArtifactStore,
@@ -23,7 +24,14 @@ from modelbeacon.registry import (
     load_dataset,
     make_artifact_key,
 )
-from modelbeacon.registry.tabular import TabularSource, inspect_csv, load_csv, rows_of
+from modelbeacon.registry.frames import frame_of
+from modelbeacon.registry.tabular import (
+    TabularData,
+    TabularSource,
+    inspect_csv,
+    load_csv,
+    rows_of,
+)
 from modelbeacon.services.uploads import spooled
 from modelbeacon.storage.dataset_repository import DatasetRepository
 from modelbeacon.storage.records import DatasetRecord
@@ -105,6 +113,19 @@ class DatasetService:
             "rows": rows_of(data),
             "labels": data.y.tolist(),
         }
+
+    async def table(self, name: str) -> TabularData:
+        """Every row of dataset ``name`` as typed columns with its labels, inputs and classes
+        (a built-in dataset's features are all numeric)."""
+        if name in DATASET_NAMES:
+            dataset = await asyncio.to_thread(load_dataset, name)
+            features = numeric_features(dataset.feature_names)
+            frame = await asyncio.to_thread(frame_of, dataset.X, features)
+            return TabularData(frame, dataset.y, features, dataset.classes)
+        record = await self._uploaded(name)
+        return await asyncio.to_thread(
+            load_csv, self._store.verified_path(_artifact(record)), record.target, record.features
+        )
 
     async def source(self, name: str) -> TabularSource | None:
         """What a training child needs to read uploaded dataset ``name``; ``None`` for a

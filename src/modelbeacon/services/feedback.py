@@ -8,11 +8,12 @@ The same label again is a no-op; a different one is a ``LabelConflictError``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from modelbeacon.clock import Clock
-from modelbeacon.errors import LabelConflictError, PredictionNotFoundError
+from modelbeacon.errors import InvalidInputError, LabelConflictError, PredictionNotFoundError
 from modelbeacon.prediction import PredictionRecord
 from modelbeacon.services.announcer import StatusAnnouncer
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
@@ -31,6 +32,18 @@ class FeedbackResult:
     prediction: Any
     correct: bool
     created: bool
+
+
+FeedbackStatus = Literal["accepted", "unchanged", "conflict", "not_found", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackOutcome:
+    """What became of one label of a batch; ``message`` says why when it was not taken."""
+
+    prediction_id: str
+    status: FeedbackStatus
+    message: str | None = None
 
 
 class FeedbackService:
@@ -66,6 +79,50 @@ class FeedbackService:
             result = self._apply(self._catalog.get(logged.model_id), logged, label)
             await self._writer.flush()
             return result
+
+    async def submit_many(self, labels: Sequence[tuple[str, Any]]) -> list[FeedbackOutcome]:
+        """Apply each ``(prediction_id, label)`` in order, as ``submit`` would, and say per
+        item what became of it instead of raising: ``accepted`` (new), ``unchanged`` (the
+        same label again), ``conflict`` (another label is recorded), ``not_found``, or
+        ``invalid`` (not one of the model's classes). Predictions no longer in memory are
+        read from the log in one query."""
+        outcomes: list[FeedbackOutcome | None] = [None] * len(labels)
+        later: list[int] = []
+        for i, (prediction_id, label) in enumerate(labels):
+            found = self._catalog.find_prediction(prediction_id)
+            if found is None:
+                later.append(i)
+            else:
+                outcomes[i] = self._outcome(*found, label)
+        if later:
+            async with self._db_lock:
+                await self._writer.flush()
+                logged = await in_thread(self._predictions.get_many, [labels[i][0] for i in later])
+                for i in later:
+                    prediction_id, label = labels[i]
+                    record = logged.get(prediction_id)
+                    if record is None or record.error is not None or record.model_id is None:
+                        outcomes[i] = FeedbackOutcome(
+                            prediction_id, "not_found", f"no prediction with id {prediction_id!r}"
+                        )
+                        continue
+                    outcome = self._outcome(self._catalog.get(record.model_id), record, label)
+                    if outcome.status == "accepted":
+                        # A repeat of this id later in the batch sees the label just taken.
+                        record.label = label
+                    outcomes[i] = outcome
+                await self._writer.flush()
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _outcome(self, live: LiveModel, record: PredictionRecord, label: Any) -> FeedbackOutcome:
+        prediction_id = record.prediction_id
+        try:
+            result = self._apply(live, record, label)
+        except InvalidInputError as exc:
+            return FeedbackOutcome(prediction_id, "invalid", exc.message)
+        except LabelConflictError as exc:
+            return FeedbackOutcome(prediction_id, "conflict", exc.message)
+        return FeedbackOutcome(prediction_id, "accepted" if result.created else "unchanged")
 
     def _apply(self, live: LiveModel, record: PredictionRecord, label: Any) -> FeedbackResult:
         label = validate_label(live, label)

@@ -1,12 +1,12 @@
 """The metrics history: one point per step per deployed model, stored, served and pushed.
 
-At every step (wall-clock multiples of ``history_step_seconds``) each deployed model (status
-``active`` or ``degraded``) gets one ``HistoryPoint`` from the cached snapshot REST serves. The
-point is published at once as ``metrics_history`` (unless ``feature_realtime_metrics`` is off)
-and queued for the database, and another task writes the queue in a worker thread every
-``FLUSH_INTERVAL_SECONDS``, so neither the step schedule nor the predict path waits on the
-database. Through a database outage the queue keeps the newest ``MAX_PENDING_POINTS`` points;
-what is left is written on exit.
+At every step (wall-clock multiples of ``history_step_seconds``) each model in use (status
+``active``, ``monitored`` or ``degraded``) gets one ``HistoryPoint`` from the cached snapshot REST
+serves. The point is published at once as ``metrics_history`` (unless ``feature_realtime_metrics``
+is off) and queued for the database, and another task writes the queue in a worker thread every
+``FLUSH_INTERVAL_SECONDS``, so neither the step schedule nor the predict path waits on the database.
+Through a database outage the queue keeps the newest ``MAX_PENDING_POINTS`` points; what is left is
+written on exit.
 
 A point is only ever numbers measured at its step: a step the loop woke too late for, and a
 model whose snapshot is stale (its computation failing), get no point rather than a made-up one.
@@ -34,7 +34,7 @@ from modelbeacon.tasks import background, in_thread
 
 logger = logging.getLogger(__name__)
 
-DEPLOYED_STATUSES = frozenset({"active", "degraded"})
+DEPLOYED_STATUSES = frozenset({"active", "monitored", "degraded"})
 FLUSH_INTERVAL_SECONDS = 1.0
 MAX_PENDING_POINTS = 10_000
 """Points kept for the database while it cannot be written (14 h of one model at 5 s)."""
