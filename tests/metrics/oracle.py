@@ -242,7 +242,8 @@ class Oracle:
 
     # ---- raw views -------------------------------------------------------------------------
     def successes(self) -> list[PredictionRecord]:
-        return [c for c in self.calls if c.error is None]
+        """Successful calls by their own timestamps, equal ones in arrival order."""
+        return sorted((c for c in self.calls if c.error is None), key=lambda c: c.timestamp)
 
     def window(self) -> list[tuple[tuple[float, str], bool]]:
         # Labels are only ever added, so their count identifies the window (a plain cache:
@@ -496,6 +497,9 @@ class Oracle:
             classes=self.classes,
             total_predictions=self.base_total + len(self.successes()),
             recent_calls=recent,
+            recent_successes=[
+                replace(c, label=self.label_values.get(c.prediction_id)) for c in self.successes()
+            ],
             labelled=labelled,
             rate_timestamps=rate,
             **self.sizes.kwargs(),

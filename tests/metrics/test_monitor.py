@@ -174,7 +174,7 @@ def test_monitor_recompute_check_reports_and_fixes_corruption() -> None:
     history = monitor._history
     history._errors = 3
     history._by_id.pop("p5")
-    history._probabilities.append(0.1)
+    history._probabilities.add(2000.0, 0.1)
     monitor._accuracy._hits = 0
     monitor._rate._times.pop()
     found = monitor.recompute_check()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from operator import attrgetter
 
 from modelbeacon.metrics.calibration import RAW, Calibration
+from modelbeacon.metrics.latest import LatestByTime
 from modelbeacon.prediction import PredictionRecord
 
 
@@ -22,19 +22,16 @@ class CallHistory:
       successes that had one, raw; ``probabilities`` maps them through ``calibration`` (100
       calls per snapshot rather than one per prediction).
 
-    A success arriving with a timestamp older than the newest kept one (a prediction logged
-    late by a model served elsewhere, or a clock step) is inserted where its time puts it, or
-    left out of the ring when the ring is full of later ones; ``late_inserts`` counts the
-    insertions so that windows derived from the ring know to rebuild. The estimate window is
-    then rebuilt from the ring at the next ``probabilities``, so it reaches back no further
-    than the ring.
+    Both success windows are ``LatestByTime``: a success arriving with a timestamp older than
+    the newest kept one (a prediction logged late by a model served elsewhere, a clock step)
+    is placed where its time puts it, or left out when the window is full of later ones.
 
     Prediction ids are assumed unique; if one is reused, ``lookup`` finds the newest record.
     """
 
     __slots__ = (
-        "_by_id", "_errors", "_estimate_stale", "_failed", "_probabilities", "_successes",
-        "calibration", "estimate_size", "late_inserts", "size",
+        "_by_id", "_errors", "_failed", "_probabilities", "_successes", "calibration",
+        "estimate_size", "size",
     )  # fmt: skip
 
     def __init__(self, size: int, estimate_size: int, calibration: Calibration = RAW) -> None:
@@ -45,11 +42,9 @@ class CallHistory:
         self.calibration = calibration
         self._failed: deque[bool] = deque(maxlen=size)
         self._errors = 0
-        self._successes: deque[PredictionRecord] = deque(maxlen=size)
+        self._successes: LatestByTime[PredictionRecord] = LatestByTime(size)
         self._by_id: dict[str, PredictionRecord] = {}
-        self._probabilities: deque[float] = deque(maxlen=estimate_size)
-        self._estimate_stale = False
-        self.late_inserts = 0
+        self._probabilities: LatestByTime[float] = LatestByTime(estimate_size)
 
     @classmethod
     def of(
@@ -70,12 +65,8 @@ class CallHistory:
         history._errors = sum(history._failed)
         if successes is None:
             successes = [call for call in calls if call.error is None]
-        successes = sorted(successes, key=_timestamp)
-        history._successes.extend(successes[-size:])
-        history._by_id = {record.prediction_id: record for record in history._successes}
-        history._probabilities.extend(
-            record.top_probability for record in successes if record.top_probability is not None
-        )
+        for record in sorted(successes, key=_timestamp):
+            history._add_success(record)
         return history
 
     def add(self, record: PredictionRecord) -> bool:
@@ -93,36 +84,18 @@ class CallHistory:
         if failed:
             self._errors += 1
             return True
-        successes = self._successes
-        if successes and record.timestamp < successes[-1].timestamp:
-            self._insert_late(record)
-            return evicted_failure or self._errors > 0
-        if len(successes) == self.size:
-            self._forget(successes[0])
-        successes.append(record)
-        self._by_id[record.prediction_id] = record
-        if record.top_probability is not None:
-            self._probabilities.append(record.top_probability)
+        self._add_success(record)
         return evicted_failure or self._errors > 0
 
-    def _insert_late(self, record: PredictionRecord) -> None:
-        """Insert a success older than the newest kept one at its place in time (O(size))."""
-        successes = self._successes
-        position = bisect_right(successes, record.timestamp, key=_timestamp)
-        if len(successes) == self.size:
-            if position == 0:
-                return
-            self._forget(successes.popleft())
-            position -= 1
-        successes.insert(position, record)
-        self._by_id[record.prediction_id] = record
-        self._estimate_stale = True
-        self.late_inserts += 1
-
-    def _forget(self, evicted: PredictionRecord) -> None:
-        # A reused id maps to its newest record, which must survive this eviction.
-        if self._by_id.get(evicted.prediction_id) is evicted:
+    def _add_success(self, record: PredictionRecord) -> None:
+        kept, evicted = self._successes.add(record.timestamp, record)
+        if evicted is not None and self._by_id.get(evicted.prediction_id) is evicted:
+            # A reused id maps to its newest record, which must survive this eviction.
             del self._by_id[evicted.prediction_id]
+        if kept:
+            self._by_id[record.prediction_id] = record
+        if record.top_probability is not None:
+            self._probabilities.add(record.timestamp, record.top_probability)
 
     def lookup(self, prediction_id: str) -> PredictionRecord | None:
         """The successful call ``prediction_id`` if it is still in the successes ring."""
@@ -154,16 +127,8 @@ class CallHistory:
 
     def probabilities(self) -> list[float]:
         """The estimate window, calibrated, oldest first."""
-        if self._estimate_stale:
-            self._probabilities = deque(self._ring_probabilities(), maxlen=self.estimate_size)
-            self._estimate_stale = False
         calibrate = self.calibration
         return [calibrate(p) for p in self._probabilities]
-
-    def _ring_probabilities(self) -> list[float]:
-        """The raw top probabilities of the ring's last ``estimate_size`` successes with one."""
-        found = [r.top_probability for r in self._successes if r.top_probability is not None]
-        return found[-self.estimate_size :]
 
     def label_coverage(self) -> float | None:
         """Labelled / all over the successes ring; ``None`` while it is empty. O(size)."""
@@ -189,13 +154,17 @@ class CallHistory:
             self._by_id = by_id
         # The estimate window may reach back past the ring, so only its newest part, the one
         # the ring still holds, can be checked.
-        self.probabilities()
-        from_ring = self._ring_probabilities()
+        from_ring = [
+            (r.timestamp, r.top_probability)
+            for r in self._successes
+            if r.top_probability is not None
+        ][-self.estimate_size :]
         kept = list(self._probabilities)
-        if from_ring and kept[-len(from_ring) :] != from_ring:
+        if from_ring and kept[-len(from_ring) :] != [p for _, p in from_ring]:
             found.append("estimated-accuracy window did not match the successes ring")
-            older = kept[: max(0, len(kept) - len(from_ring))]
-            self._probabilities = deque(older + from_ring, maxlen=self.estimate_size)
+            self._probabilities = LatestByTime(self.estimate_size)
+            for timestamp, probability in from_ring:
+                self._probabilities.add(timestamp, probability)
         return found
 
 

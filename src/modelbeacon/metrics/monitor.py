@@ -14,10 +14,11 @@ from modelbeacon.metrics.health import Health, HealthPolicy
 from modelbeacon.metrics.history import CallHistory
 from modelbeacon.metrics.interval import wilson_interval
 from modelbeacon.metrics.latency import LatencyPercentiles
-from modelbeacon.metrics.psi import DRIFT_WINDOW, DriftReference, DriftWindow
+from modelbeacon.metrics.psi import DRIFT_WINDOW, DriftReference
 from modelbeacon.metrics.records import LabelledOutcome, StatusTransition
 from modelbeacon.metrics.snapshot import MetricsSnapshot
 from modelbeacon.metrics.status import StatusTracker
+from modelbeacon.metrics.timed_drift import TimedDrift
 from modelbeacon.metrics.window import AccuracyWindow, RateWindow
 from modelbeacon.prediction import PredictionRecord
 
@@ -27,12 +28,14 @@ class ModelMonitor:
 
     State: a ``CallHistory`` (calls ring, successes ring, calibrated estimate window), an
     ``AccuracyWindow`` of the most recent labelled predictions, a ``RateWindow`` of success
-    timestamps, a ``DriftWindow`` of the features' bin counts (with a reference), and a
-    ``StatusTracker``. ``record_call`` and ``record_label`` only append to bounded buffers and
-    adjust counters (drift only queues the features); whatever bins, sorts or scans waits for
-    ``evaluate``/``snapshot``. Health is re-judged on every change from O(1) inputs: the
-    accuracy judgement on each label, error rate from running counts, latency p95 as cached by
-    the last ``evaluate``/``snapshot``.
+    timestamps, a ``TimedDrift`` of the features' bin counts (with a reference), and a
+    ``StatusTracker``. "Last" and "recent" are by each prediction's own timestamp (equal ones in
+    arrival order), so predictions logged late, by a model served elsewhere, land where they
+    happened. ``record_call`` and ``record_label`` only append to bounded buffers and adjust
+    counters (drift only queues the features; a late one costs an insertion); whatever bins,
+    sorts or scans waits for ``evaluate``/``snapshot``. Health is re-judged on every change from
+    O(1) inputs: the accuracy judgement on each label, error rate from running counts, latency
+    p95 as cached by the last ``evaluate``/``snapshot``.
 
     Every method that can change the effective status (``degraded`` while the lifecycle
     status is ``active`` and health is ``critical``, else the lifecycle status) or the health
@@ -51,8 +54,8 @@ class ModelMonitor:
     BASE_STATUSES: ClassVar[frozenset[str]] = StatusTracker.BASE_STATUSES
 
     __slots__ = (
-        "_accuracy", "_classes", "_deployed_at", "_drift", "_drift_late_inserts", "_drift_size",
-        "_history", "_model_id", "_rate", "_total", "_tracker",
+        "_accuracy", "_classes", "_deployed_at", "_drift", "_drift_size", "_history", "_model_id",
+        "_rate", "_total", "_tracker",
     )  # fmt: skip
 
     def __init__(
@@ -82,8 +85,7 @@ class ModelMonitor:
         self._tracker = StatusTracker(model_id, policy, base_status)
         self._deployed_at = deployed_at
         self._drift_size = drift_size
-        self._drift = None if reference is None else DriftWindow(reference, drift_size)
-        self._drift_late_inserts = 0
+        self._drift = None if reference is None else TimedDrift(reference, drift_size)
         self._classes = tuple(classes)
         self._total = total_predictions
         self._history = CallHistory(history_size, estimate_size, calibration or RAW)
@@ -149,7 +151,17 @@ class ModelMonitor:
             history_size, estimate_size, recent_calls, calibration or RAW, recent_successes
         )
         monitor._history = history
-        monitor._refill_drift()
+        if reference is not None:
+            successes = (
+                recent_successes
+                if recent_successes is not None
+                else [call for call in recent_calls if call.error is None]
+            )
+            monitor._drift = TimedDrift.of(
+                reference,
+                drift_size,
+                ((r.timestamp, r.features) for r in successes if r.features is not None),
+            )
         window = monitor._accuracy
         tracker = monitor._tracker
         for record in sorted(labelled, key=lambda r: (r.timestamp, r.prediction_id)):
@@ -213,14 +225,8 @@ class ModelMonitor:
             self._total += 1
             self._rate.add(record.timestamp)
             drift = self._drift
-            # After a late insert the drift window is rebuilt from the ring at the next
-            # evaluation, in time order, so nothing is queued until then.
-            if (
-                drift is not None
-                and record.features is not None
-                and self._drift_late_inserts == self._history.late_inserts
-            ):
-                drift.add(record.features)
+            if drift is not None and record.features is not None:
+                drift.add(record.timestamp, record.features)
             if record.label is not None:
                 window = self._accuracy
                 outcome = self._outcome(record, record.label, record.timestamp)
@@ -284,8 +290,7 @@ class ModelMonitor:
         """Take what training produced; the drift window starts empty when the reference
         changes (a model being trained has served nothing to compare)."""
         if reference != self.reference:
-            self._drift = None if reference is None else DriftWindow(reference, self._drift_size)
-            self._drift_late_inserts = self._history.late_inserts
+            self._drift = None if reference is None else TimedDrift(reference, self._drift_size)
         self._history.calibration = calibration or RAW
         self._classes = tuple(classes)
 
@@ -318,9 +323,7 @@ class ModelMonitor:
         tracker.set_latency_p95(percentiles.p95)
         transitions = tracker.settle()
 
-        if self._drift_late_inserts != self._history.late_inserts:
-            self._refill_drift()
-        drift = self._drift
+        drift = None if self._drift is None else self._drift.window()
         summary = None if drift is None else drift.summary()
         probabilities = history.probabilities()
         estimated = math.fsum(probabilities) / len(probabilities) if probabilities else None
@@ -369,17 +372,6 @@ class ModelMonitor:
             computed_at=now,
         )
         return result, transitions
-
-    def _refill_drift(self) -> None:
-        """Rebuild the drift window from the successes ring, oldest first."""
-        self._drift_late_inserts = self._history.late_inserts
-        if self._drift is None:
-            return
-        drift = self._drift = DriftWindow(self._drift.reference, self._drift_size)
-        # The window itself drops vectors of another width and keeps the last drift_size.
-        for record in self._history.successes():
-            if record.features is not None:
-                drift.add(record.features)
 
     def recompute_check(self) -> list[str]:
         """Recompute what the rings determine and compare it with the incremental state.

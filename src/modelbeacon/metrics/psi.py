@@ -254,13 +254,18 @@ class DriftWindow:
     def reference(self) -> DriftReference:
         return self._reference
 
-    def add(self, features: Sequence[Any]) -> None:
+    def accepts(self, features: Sequence[Any]) -> bool:
+        """Whether ``features`` can be compared with the reference (else ``add`` ignores it)."""
         if len(features) != len(self._binners):
-            return
+            return False
         # The C-level membership test keeps vectors without a missing value on the fast path.
-        if None in features and any(features[j] is None for j in self._without_missing_bin):
-            return
-        self._queued.append(features)
+        return not (
+            None in features and any(features[j] is None for j in self._without_missing_bin)
+        )
+
+    def add(self, features: Sequence[Any]) -> None:
+        if self.accepts(features):
+            self._queued.append(features)
 
     def _count_queued(self) -> None:
         queued = self._queued
