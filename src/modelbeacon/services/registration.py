@@ -74,6 +74,10 @@ class RegistrationService:
                 "reference_dataset to take its classes",
                 details={"field": "classes"},
             )
+        if any(not f.name.strip() for f in features):
+            raise InvalidInputError(
+                "every feature needs a name that is not blank", details={"field": "features"}
+            )
         _check_unique("feature", [f.name for f in features])
         _check_unique("class", list(classes))
         fields = RegisteredFields(
