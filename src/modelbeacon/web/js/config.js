@@ -45,6 +45,15 @@ export const CLIENT = Object.freeze({
   estimate_gap_warning: 0.05,
   // Rows of the recent-predictions table (a prediction_logged message carries up to 20).
   recent_predictions_rows: 20,
+  // GET /api/models this often: a model registered elsewhere says nothing on the socket until
+  // its first prediction is logged, yet the picker should list it.
+  models_refresh_ms: 30_000,
+  // The URL query parameter that names the model chosen in the picker (`/?model=7`).
+  choice_url_param: 'model',
+  // Where this browser remembers the model chosen in the picker (demo mode keeps its own, as
+  // its simulated ids mean nothing to a server).
+  choice_storage_key: 'modelbeacon.model',
+  demo_choice_storage_key: 'modelbeacon.demo.model',
   pulse_ms: 600,
   transition_ms: 400,
   relative_time_tick_ms: 1_000,
@@ -159,6 +168,7 @@ export function driftWordLevel(level) {
 export function statusLevel(status) {
   switch (status) {
     case 'active':
+    case 'monitored':
       return 'good';
     case 'degraded':
     case 'failed':
