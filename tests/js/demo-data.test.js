@@ -50,6 +50,9 @@ function simulate({ seed = 7, ms = HOUR } = {}) {
 // One simulated hour shared by the read-only tests below (it takes well under a second).
 const HOUR_RUN = simulate();
 
+/** Whether message `e` is about a model served here (not the one served elsewhere). */
+const servedHere = (e) => HOUR_RUN.world.models.get(e.model_id).source !== 'registered';
+
 test('demo-data is deterministic for a seed', () => {
   const a = simulate({ seed: 11, ms: 10 * 60_000 });
   const b = simulate({ seed: 11, ms: 10 * 60_000 });
@@ -124,7 +127,9 @@ test('demo-data values stay in their documented ranges', () => {
       const { p50, p95, p99 } = e.latency_ms;
       if (p50 !== null) assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 < 100);
       assert.ok(['unknown', 'healthy', 'warning', 'critical'].includes(e.model_health));
-      assert.ok(['active', 'degraded'].includes(e.status));
+      const elsewhere = HOUR_RUN.world.models.get(e.model_id).source === 'registered';
+      assert.ok((elsewhere ? ['monitored', 'degraded'] : ['active', 'degraded']).includes(e.status), e.status);
+      if (elsewhere) assert.equal(e.error_rate, null, 'a model served elsewhere makes no calls here');
     } else if (e.type === 'system_metrics') {
       for (const key of ['cpu_percent', 'memory_percent', 'disk_percent']) assert.ok(e[key] >= 0 && e[key] <= 100);
       assert.ok(Number.isInteger(e.active_connections) && e.active_connections >= 0);
@@ -190,7 +195,8 @@ test('demo-data predictions per minute is the count of the last 60 s (brute-forc
 test('demo-data prediction rate follows a daily-like wave', () => {
   const rates = Array.from({ length: 60 }, (_, i) => expectedRate(i * 10));
   assert.ok(Math.max(...rates) - Math.min(...rates) > 100);
-  const observed = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update').map((e) => e.predictions_per_minute);
+  const observed = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update' && servedHere(e))
+    .map((e) => e.predictions_per_minute);
   assert.ok(Math.max(...observed) > 140 && Math.min(...observed.slice(50)) < 70, 'observed rate swings too');
 });
 
@@ -201,7 +207,7 @@ test('demo-data drift episode takes accuracy through 85% and below 80% and back'
   assert.equal(severity.at(-1), 0);
   // The active model's live accuracy, once it rests on enough labels, crosses both thresholds.
   const accuracies = HOUR_RUN.events
-    .filter((e) => e.type === 'model_metrics_update' && e.accuracy_window >= MODEL_METRICS.min_labelled)
+    .filter((e) => e.type === 'model_metrics_update' && servedHere(e) && e.accuracy_window >= MODEL_METRICS.min_labelled)
     .map((e) => e.current_accuracy);
   const phases = [];
   for (const a of accuracies) {
@@ -404,7 +410,7 @@ test('demo-data opens with the active model\'s full 15 minutes of history, in th
   assert.equal(world.now, START);
   const history = await createDemoApi(world).getMetricsHistory(world.activeId, 900);
   assert.equal(history.points.length, 180, 'one point per 5 s of the last 15 minutes');
-  const now = events.filter((e) => e.type === 'model_metrics_update').at(-1);
+  const now = events.filter((e) => e.type === 'model_metrics_update' && e.model_id === world.activeId).at(-1);
   assert.ok(now.current_accuracy < MODEL_METRICS.accuracy_critical, `accuracy ${now.current_accuracy}`);
   assert.ok(now.estimate_gap > 0.05, `the estimate stays high: gap ${now.estimate_gap}`);
   assert.ok(now.drift.features.some((f) => f.level === 'significant'));
@@ -426,8 +432,10 @@ test('demo-data live numbers agree with their windows (brute-force oracle)', () 
     const diagonal = matrix.reduce((sum, row, i) => sum + row[i], 0);
     assert.equal(total, m.accuracy_window);
     assert.ok(Math.abs(diagonal / total - m.current_accuracy) < 1e-12);
-    assert.ok(m.label_coverage > 0 && m.label_coverage <= DEMO_TIMELINE.label_fraction + 0.1);
-    const [minDelay, maxDelay] = DEMO_TIMELINE.label_delay_seconds;
+    // Each model's traffic follows its own timeline (the one served elsewhere has its own).
+    const { timeline } = HOUR_RUN.world.traffic.get(m.model_id);
+    assert.ok(m.label_coverage > 0 && m.label_coverage <= timeline.label_fraction + 0.1);
+    const [minDelay, maxDelay] = timeline.label_delay_seconds;
     const { p50, p95 } = m.label_delay_seconds;
     assert.ok(minDelay <= p50 && p50 <= p95 && p95 <= maxDelay);
     assert.ok(Math.abs(m.estimate_gap) < 1);
@@ -443,7 +451,7 @@ test('demo-data live numbers agree with their windows (brute-force oracle)', () 
 });
 
 test('demo-data drift episode shifts some features to significant and the estimate away from the labels', () => {
-  const updates = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update' && e.drift);
+  const updates = HOUR_RUN.events.filter((e) => e.type === 'model_metrics_update' && servedHere(e) && e.drift);
   const inEpisode = (m) => driftSeverity((Date.parse(m.computed_at) - START) / 1000) === 1;
   const worst = updates.filter(inEpisode);
   const calm = updates.filter((m) => driftSeverity((Date.parse(m.computed_at) - START) / 1000 - 180) === 0

@@ -5,8 +5,11 @@
  * deterministic story: traffic in a daily-like wave, delayed and noisy labels, a drift episode
  * that shifts some input features and takes live accuracy through 85% and 80% and back while
  * the overconfident estimate stays high, a periodic retraining with progress and a deployment,
- * and an experiment that sometimes fails. It keeps the last hour of each deployed model's
- * metrics history (one point per metrics step), as GET .../metrics/history answers it.
+ * and an experiment that sometimes fails. Beside the deployed model it monitors one model
+ * served elsewhere (registered: status `monitored`, the latencies its caller measured, no
+ * error rate), with traffic, labels and a milder drift episode of its own. It keeps the last
+ * hour of each of their metrics histories (one point per metrics step), as GET
+ * .../metrics/history answers it.
  *
  * Datasets uploaded as CSV are inspected in the browser (demo-csv.js) and can be trained on.
  *
@@ -17,9 +20,10 @@
 
 import { ApiError } from './api.js';
 import { ALGORITHMS, DATASETS, DEPLOYABLE_STATUSES, MODEL_METRICS } from './config.js';
+import { isServedElsewhere } from './model-choice.js';
 import { datasetNameFrom, inspectCsv } from './demo-csv.js';
 import { computeHealth, computeTrend, effectiveStatus, systemHealth } from './demo-judgement.js';
-import { DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
+import { DEMO_MONITORED_TIMELINE, DEMO_TIMELINE, cyclePosition, expectedRate } from './demo-timeline.js';
 import { ModelTraffic } from './demo-traffic.js';
 import { TrainingJob, builtinDataset, validationAccuracy } from './demo-training.js';
 import { createRng } from './rng.js';
@@ -41,6 +45,9 @@ export class DemoWorld {
    */
   constructor({ seed = 42, start = Date.now(), config = MODEL_METRICS, timeline = DEMO_TIMELINE } = {}) {
     this.rng = createRng(seed);
+    // The model served elsewhere draws from its own source, so adding it left the served
+    // model's story for a seed as it was.
+    this.monitoredRng = createRng(seed + 0x5eed);
     this.config = { ...config };
     this.timeline = timeline;
     this.start = start;
@@ -96,6 +103,25 @@ export class DemoWorld {
     Object.assign(mlp, { status: 'ready', last_trained_at: iso(t - 4.9 * hour), validation_accuracy: 0.9694 });
     const gb = this.addModel({ name: 'cancer-gb', dataset: 'breast_cancer', algorithm: 'gradient_boosting' }, t - 3 * hour);
     Object.assign(gb, { status: 'failed', error: 'fitting failed: worker ran out of memory (simulated)' });
+    this.registerModel({ name: 'iris-kserve', dataset: 'iris' }, t - 30 * hour, { total: 5310, baseAccuracy: 0.93 });
+  }
+
+  /**
+   * A model served elsewhere (`POST /api/models/register` with a reference dataset): status
+   * `monitored`, no artifact, its traffic simulated by DEMO_MONITORED_TIMELINE.
+   */
+  registerModel({ name, dataset }, createdMs, { total = 0, baseAccuracy = null } = {}) {
+    const model = this.addModel({ name, dataset, algorithm: 'external' }, createdMs);
+    Object.assign(model, { status: 'monitored', source: 'registered', runtime: 'external', total_predictions: total });
+    this.traffic.set(model.id, new ModelTraffic(model, this.monitoredRng, DEMO_MONITORED_TIMELINE, { baseAccuracy }));
+    return model;
+  }
+
+  /** The models with traffic: the deployed one, then those served elsewhere, by id. */
+  watchedModels() {
+    const active = this.models.get(this.activeId);
+    const monitored = [...this.models.values()].filter((model) => isServedElsewhere(model));
+    return active ? [active, ...monitored] : monitored;
   }
 
   addModel({ name, dataset, algorithm }, createdMs) {
@@ -151,16 +177,17 @@ export class DemoWorld {
     this.scheduled = this.scheduled.filter((item) => item.at > now);
     for (const job of this.jobs.values()) this.advanceJob(job);
 
-    const active = this.models.get(this.activeId);
-    if (active) {
-      const created = this.traffic.get(active.id).simulate(now - this.stepMs, now, seconds, {
-        loadFactor: this.runningJobs().length ? 0.3 : 0,
+    for (const model of this.watchedModels()) {
+      // Training on this machine slows the model served here, not one served elsewhere.
+      const loaded = model.id === this.activeId && this.runningJobs().length > 0;
+      const created = this.traffic.get(model.id).simulate(now - this.stepMs, now, seconds, {
+        loadFactor: loaded ? 0.3 : 0,
       });
       if (created.length) {
         this.emit('prediction_logged', {
-          model_id: active.id,
+          model_id: model.id,
           count: created.length,
-          total_predictions: active.total_predictions,
+          total_predictions: model.total_predictions,
           predictions: created.slice(-20).map((entry) => ({
             prediction_id: entry.prediction_id,
             prediction: entry.prediction,
@@ -256,10 +283,19 @@ export class DemoWorld {
     return model;
   }
 
+  /**
+   * The section-3 numbers of `model` now; a model served elsewhere makes no calls here, so it
+   * has no error rate.
+   */
+  measure(model) {
+    const measured = this.traffic.get(model.id).measure(this.now);
+    return isServedElsewhere(model) ? { ...measured, error_rate: null } : measured;
+  }
+
   /** The live metrics object of docs/PAYLOADS.md for `model`, as of now. */
   liveMetrics(model) {
     const traffic = this.traffic.get(model.id);
-    const measured = traffic.measure(this.now);
+    const measured = this.measure(model);
     const deployedMs = model.deployed_at ? Date.parse(model.deployed_at) : null;
     return {
       model_id: model.id,
@@ -274,18 +310,22 @@ export class DemoWorld {
   }
 
   publishMetrics() {
-    const model = this.models.get(this.activeId);
-    if (!model) return;
-    const measured = this.traffic.get(model.id).measure(this.now);
-    const health = computeHealth(measured, this.config);
-    this.setStatus(model, effectiveStatus('active', health), health, this.healthReason(measured, health));
-    const metrics = this.liveMetrics(model);
-    this.lastMetrics.set(model.id, metrics);
-    this.emit('model_metrics_update', metrics);
-    this.recordHistory(metrics);
-    this.emit('model_status_realtime', {
-      model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
-    });
+    for (const model of this.watchedModels()) {
+      const served = model.id === this.activeId;
+      const measured = this.measure(model);
+      const health = computeHealth(measured, this.config);
+      const base = served ? 'active' : 'monitored';
+      this.setStatus(model, effectiveStatus(base, health), health, this.healthReason(measured, health));
+      const metrics = this.liveMetrics(model);
+      this.lastMetrics.set(model.id, metrics);
+      this.emit('model_metrics_update', metrics);
+      this.recordHistory(metrics);
+      if (served) {
+        this.emit('model_status_realtime', {
+          model_id: model.id, status: model.status, health: model.health, uptime_seconds: metrics.uptime_seconds,
+        });
+      }
+    }
   }
 
   /** One point of the model's metrics history, kept and pushed as `metrics_history`. */

@@ -9,8 +9,9 @@
  *   labels), latency p95 and error rate only make it worse, and unknown accuracy with a healthy
  *   rest stays unknown. Each part is a level of config.js (accuracyLevel, latencyLevel,
  *   errorRateLevel), so the demo judges by the same thresholds the page colours with.
- * - `status` follows metrics/status.py: `degraded` while the lifecycle status is `active` and
- *   health is `critical`, else the lifecycle status.
+ * - `status` follows metrics/status.py: `degraded` while the lifecycle status is `active`
+ *   (served here) or `monitored` (served elsewhere) and health is `critical`, else the
+ *   lifecycle status.
  * - `system_health` is resourceLevel of the most used resource, as a health word.
  *
  * Pure and DOM-free.
@@ -98,9 +99,12 @@ export function computeHealth(metrics, config) {
   return accuracy === 'unknown' && rest === 'healthy' ? 'unknown' : worstHealth(accuracy, rest);
 }
 
-/** The status a model shows: `degraded` while `baseStatus` is `active` and health `critical`. */
+/** Lifecycle statuses of a model in use, which show `degraded` while critical. */
+const IN_USE = Object.freeze(['active', 'monitored']);
+
+/** The status a model shows: `degraded` while it is in use and its health `critical`. */
 export function effectiveStatus(baseStatus, health) {
-  return baseStatus === 'active' && health === 'critical' ? 'degraded' : baseStatus;
+  return IN_USE.includes(baseStatus) && health === 'critical' ? 'degraded' : baseStatus;
 }
 
 /** `system_health` of the most used machine resource, a percentage, by `config`'s thresholds. */

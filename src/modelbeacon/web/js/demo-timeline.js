@@ -37,6 +37,34 @@ export const DEMO_TIMELINE = Object.freeze({
   label_delay_seconds: [2, 20],
   label_noise: 0.02,
   error_probability: 0.002,
+  // Server-side latency of a small scikit-learn model: log-normal around its median, and now
+  // and then a slow call that adds a uniform draw from this range.
+  latency_median_ms: 0.45,
+  latency_slow_ms: [5, 20],
+});
+
+/**
+ * The demo's model served elsewhere (registered, monitored here): less traffic, fewer and later
+ * labels (they come back from another system), the latencies its own caller measured (a network
+ * hop, not a function call), no failed calls to count (it makes none here), and a milder drift
+ * episode earlier in the cycle, so the page opens on it calm, with a warning behind it on the
+ * charts while the served model is in its drift episode.
+ */
+export const DEMO_MONITORED_TIMELINE = Object.freeze({
+  ...DEMO_TIMELINE,
+  drift_start: 240,
+  drift_full: 300,
+  drift_recover: 420,
+  drift_end: 480,
+  max_accuracy_drop: 0.11,
+  feature_shift_sd: [0, 0.55, 0, 0.3],
+  base_rate_per_minute: 45,
+  rate_amplitude_per_minute: 20,
+  label_fraction: 0.6,
+  label_delay_seconds: [15, 90],
+  error_probability: 0,
+  latency_median_ms: 14,
+  latency_slow_ms: [20, 45],
 });
 
 const clamp = (value, low, high) => Math.min(high, Math.max(low, value));

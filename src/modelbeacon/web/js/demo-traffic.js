@@ -45,10 +45,18 @@ function confusionOf(entries, classes) {
  * server derives them (last 100 labelled, last 100 confidences, last 1000 calls, 60 s rate).
  */
 export class ModelTraffic {
-  constructor(model, rng, timeline = DEMO_TIMELINE) {
+  /**
+   * @param {object} model  the world's model object (its total_predictions grows here)
+   * @param {object} rng  rng.js source
+   * @param {object} [timeline]  DEMO_TIMELINE or another of its shape
+   * @param {{baseAccuracy?: number}} [options]  how often the model is right outside drift;
+   *   by default its validation accuracy (0.9 without one, as a model served elsewhere)
+   */
+  constructor(model, rng, timeline = DEMO_TIMELINE, { baseAccuracy = null } = {}) {
     this.model = model;
     this.rng = rng;
     this.timeline = timeline;
+    this.baseAccuracy = baseAccuracy;
     this.log = [];
     this.predictionSeq = 0;
   }
@@ -59,7 +67,7 @@ export class ModelTraffic {
     const lambda = (expectedRate(worldSeconds, timeline) / 60) * ((toMs - fromMs) / 1000);
     const count = rng.poisson(Math.max(0, lambda));
     const times = Array.from({ length: count }, () => rng.uniform(fromMs, toMs)).sort((a, b) => a - b);
-    const base = this.model.validation_accuracy ?? 0.9;
+    const base = this.baseAccuracy ?? this.model.validation_accuracy ?? 0.9;
     const accuracy = trueAccuracy(worldSeconds, base, timeline);
     const shifts = this.model.feature_names.map((_, i) => featureShift(worldSeconds, i, timeline));
     const classes = this.model.classes;
@@ -77,10 +85,11 @@ export class ModelTraffic {
         prediction_id: `${this.model.id}-${this.predictionSeq}`,
         timestamp,
         prediction: failed ? null : prediction,
-        // Latency: log-normal around 0.45 ms, a little slower under load, rare slow calls.
+        // Latency: log-normal around the timeline's median, a little slower under load, rare
+        // slow calls.
         latency_ms: round(
-          Math.exp(rng.normal(Math.log(0.45 * (1 + loadFactor)), 0.35))
-            + (rng.chance(0.01) ? rng.uniform(5, 20) : 0),
+          Math.exp(rng.normal(Math.log(timeline.latency_median_ms * (1 + loadFactor)), 0.35))
+            + (rng.chance(0.01) ? rng.uniform(...timeline.latency_slow_ms) : 0),
           3,
         ),
         error: failed,
