@@ -54,7 +54,7 @@ def serve(
     GracefulServer(config).run()
 
 
-async def _train_remotely(
+def _train_remotely(
     url: str,
     api_key: str | None,
     name: str,
@@ -62,17 +62,17 @@ async def _train_remotely(
     algorithm: str,
     params: dict[str, Any],
 ) -> float:
-    async with api_client(url, api_key) as client:
+    with api_client(url, api_key) as client:
         with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:
                 reporter.report(status.stage, status.progress, status.details)
 
-            job_id = await client.train(name, dataset, algorithm, params)
-            status = await client.wait_for_training(job_id, on_progress=show)
-        console.print(f"trained {name} (model {status.model_id}, job {status.job_id})")
-        model = await client.model(status.model_id)
-    return model.validation_accuracy or 0.0
+            job = client.train(name, dataset, algorithm, params)
+            client.wait_for_training(job["job_id"], on_progress=show)
+        console.print(f"trained {name} (model {job['model_id']}, job {job['job_id']})")
+        model = client.model(job["model_id"])
+    return float(model["validation_accuracy"] or 0.0)
 
 
 async def _train_locally(
@@ -200,10 +200,9 @@ async def _deploy_locally(settings: Settings, model_id: int) -> dict[str, Any]:
         return await services.deployment.deploy(model_id)
 
 
-async def _deploy_remotely(url: str, api_key: str | None, model_id: int) -> dict[str, Any]:
-    async with api_client(url, api_key) as client:
-        model = await client.deploy(str(model_id))
-    return {"model_id": model.model_id, "model_name": model.name, "model_version": model.version}
+def _deploy_remotely(url: str, api_key: str | None, model_id: int) -> dict[str, Any]:
+    with api_client(url, api_key) as client:
+        return client.deploy(model_id)
 
 
 @app.command()

@@ -17,7 +17,7 @@ from modelbeacon.errors import ModelbeaconError
 from modelbeacon.settings import Settings
 
 if TYPE_CHECKING:
-    from modelbeacon.client import AsyncClient
+    from modelbeacon.client import Client
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -32,11 +32,12 @@ ApiKeyOption = Annotated[
 ]
 
 
-def api_client(url: str, api_key: str | None) -> AsyncClient:
+def api_client(url: str, api_key: str | None) -> Client:
+    """The client a ``--url`` command talks to its server with (``with api_client(...)``)."""
     # Imported here: the client loads httpx, and ``modelbeacon --help`` should stay quick.
-    from modelbeacon.client import AsyncClient
+    from modelbeacon.client import Client
 
-    return AsyncClient(url, api_key, timeout=30.0)
+    return Client(url, api_key, timeout=30.0)
 
 
 def fail(exc: ModelbeaconError) -> typer.Exit:
@@ -49,15 +50,15 @@ def fail(exc: ModelbeaconError) -> typer.Exit:
 
 def remotely_or_locally(
     url: str | None,
-    remote: Callable[[str], Coroutine[Any, Any, T]],
+    remote: Callable[[str], T],
     local: Callable[[Settings], Coroutine[Any, Any, T]],
 ) -> T:
-    """``remote(url)`` through a running server's API when ``--url`` is given, else
-    ``local(settings)`` on the configured database; a refusal or failure exits 1 with its
-    message."""
+    """``remote(url)`` through a running server's API (with ``api_client``) when ``--url`` is
+    given, else ``local(settings)`` on the configured database; a refusal or failure exits 1
+    with its message."""
     try:
         if url is not None:
-            return asyncio.run(remote(url))
+            return remote(url)
         return asyncio.run(local(load_settings()))
     except ModelbeaconError as exc:
         raise fail(exc) from exc

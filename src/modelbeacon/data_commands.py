@@ -46,11 +46,11 @@ async def _upload_locally(
         return await services.datasets.upload(_file_chunks(path), path.name, name, target)
 
 
-async def _upload_remotely(
+def _upload_remotely(
     url: str, api_key: str | None, path: Path, target: str, name: str | None
 ) -> dict[str, Any]:
-    async with api_client(url, api_key) as client:
-        return await client.upload_dataset(path, target, name)
+    with api_client(url, api_key) as client:
+        return client.upload_dataset(path, target, name)
 
 
 ExistingFile = Annotated[
@@ -170,11 +170,9 @@ def import_model(
     console.print(f"deploy it: modelbeacon deploy {model['id']}")
 
 
-async def _import_remotely(
-    url: str, api_key: str | None, request: dict[str, Any]
-) -> dict[str, Any]:
-    async with api_client(url, api_key) as client:
-        return await client.import_model(
+def _import_remotely(url: str, api_key: str | None, request: dict[str, Any]) -> dict[str, Any]:
+    with api_client(url, api_key) as client:
+        return client.import_model(
             request["model_path"],
             request["name"],
             features=request["features"],

@@ -1,8 +1,8 @@
-"""The REST client against the real app in-process (httpx.ASGITransport) and a closed port."""
+"""AsyncClient's calls of one route each and its conveniences, against the real app
+in-process (httpx.ASGITransport), and against a closed port."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,8 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
-from modelbeacon.client import AsyncClient, TrainingStatus, describe_failure
-from modelbeacon.errors import ModelbeaconError, UnavailableError
+from modelbeacon.client import AsyncClient, DeployedModel, TrainingStatus
+from modelbeacon.errors import (
+    ConflictError,
+    InvalidInputError,
+    ModelbeaconError,
+    NotFoundError,
+    UnavailableError,
+)
 from modelbeacon.registry import load_dataset
 from tests.support import free_port
 from tests.tables import PENGUIN_COLUMNS, penguin_rows, penguins_csv
@@ -37,19 +43,34 @@ def open_beacon(client_factory: Callable[..., Any]) -> OpenBeacon:
 async def test_client_trains_waits_with_progress_and_deploys(open_beacon: OpenBeacon) -> None:
     async with open_beacon() as beacon:
         polls: list[TrainingStatus] = []
-        job_id = await beacon.train("iris-rf", "iris", "random_forest", {"n_estimators": 30})
-        done = await beacon.wait_for_training(job_id, on_progress=polls.append, poll_interval=0.05)
-        assert done.state == "completed" and done.stage == "ready" and done.progress == 100.0
-        assert polls[-1] == done and done.error is None
-        assert await beacon.training_job(job_id) == done
+        job = await beacon.train("iris-rf", "iris", "random_forest", {"n_estimators": 30})
+        done = await beacon.wait_for_training(
+            job["job_id"], on_progress=polls.append, poll_interval=0.05
+        )
+        assert (done["state"], done["stage"], done["progress"]) == ("completed", "ready", 100.0)
+        assert polls[-1] == TrainingStatus.of(done) and done["error"] is None
+        assert await beacon.training_job(job["job_id"]) == done
 
-        model = await beacon.model(done.model_id)
-        assert (model.name, model.version, model.dataset) == ("iris-rf", 1, "iris")
-        assert model.algorithm == "random_forest" and not model.trained
-        assert model.validation_accuracy is not None and model.validation_accuracy > 0.8
+        model = await beacon.model(job["model_id"])
+        assert (model["name"], model["version"], model["dataset"]) == ("iris-rf", 1, "iris")
+        assert model["algorithm"] == "random_forest" and model["status"] == "ready"
+        assert model["validation_accuracy"] > 0.8
         assert await beacon.active_model() is None
-        assert await beacon.deploy(done.model_id) == model
-        assert await beacon.active_model() == model
+        deployed = await beacon.deploy(job["model_id"])
+        assert (deployed["model_id"], deployed["model_name"]) == (job["model_id"], "iris-rf")
+        active = await beacon.active_model()
+        assert active is not None and active["id"] == job["model_id"]
+        assert active["status"] == "active"
+
+        served = await beacon.predict([5.1, 3.5, 1.4, 0.2])
+        named = await beacon.predict([5.1, 3.5, 1.4, 0.2], model_id=job["model_id"])
+        assert served["prediction"] == named["prediction"] == 0
+        assert served["model_id"] == job["model_id"]
+        assert (await beacon.feedback(served["prediction_id"], 0))["correct"] is True
+        with pytest.raises(ConflictError) as conflict:
+            await beacon.feedback(served["prediction_id"], 2)
+        assert conflict.value.details["status"] == 409
+        assert (await beacon.metrics(job["model_id"]))["total_predictions"] == 2
 
 
 async def test_client_setup_model_trains_only_when_no_model_is_active(
@@ -62,7 +83,9 @@ async def test_client_setup_model_trains_only_when_no_model_is_active(
         assert not again.trained and again.model_id == first.model_id
         retrained = await beacon.train_and_deploy("iris-lr", "iris", "sgd")
         assert retrained.trained and retrained.version == 2
-        assert await beacon.active_model() == dataclasses.replace(retrained, trained=False)
+        active = await beacon.active_model()
+        assert active is not None
+        assert DeployedModel.of(active, trained=True) == retrained
 
 
 async def test_client_dataset_rows_are_the_servers_rows(open_beacon: OpenBeacon) -> None:
@@ -94,20 +117,25 @@ async def test_client_raises_the_servers_message_when_it_refuses(
     open_beacon: OpenBeacon,
 ) -> None:
     async with open_beacon() as beacon:
-        with pytest.raises(ModelbeaconError) as unknown:
+        with pytest.raises(NotFoundError) as unknown:
             await beacon.model("999")
-        assert unknown.value.details == {"status": 404}
+        assert unknown.value.details == {
+            "status": 404,
+            "code": "model_not_found",
+            "details": {"model_id": 999},
+        }
         assert "GET /api/models/999 -> HTTP 404 model_not_found" in unknown.value.message
-        with pytest.raises(ModelbeaconError, match="dataset_not_found"):
+        with pytest.raises(NotFoundError, match="dataset_not_found"):
             await beacon.dataset_rows("nope")
+        with pytest.raises(InvalidInputError) as bad_name:
+            await beacon.register("no spaces allowed", features=["a"], classes=[0, 1])
+        assert bad_name.value.details["status"] == 422
 
         # Passes validation, fails in fit: the job ends failed and the error says why.
-        job_id = await beacon.train(
-            "iris-bad", "iris", "logistic_regression", {"solver": "liblinear"}
-        )
+        job = await beacon.train("iris-bad", "iris", "logistic_regression", {"solver": "liblinear"})
         with pytest.raises(ModelbeaconError, match=r"failed: .*liblinear") as failed:
-            await beacon.wait_for_training(job_id, poll_interval=0.05)
-        assert failed.value.details["job_id"] == job_id
+            await beacon.wait_for_training(job["job_id"], poll_interval=0.05)
+        assert failed.value.details["job_id"] == job["job_id"]
 
 
 async def test_client_sends_its_api_key(open_beacon: OpenBeacon) -> None:
@@ -116,7 +144,7 @@ async def test_client_sends_its_api_key(open_beacon: OpenBeacon) -> None:
     async with open_beacon(api_keys="sesame") as keyless:
         with pytest.raises(ModelbeaconError, match="HTTP 401") as refused:
             await keyless.active_model()
-        assert refused.value.details == {"status": 401}
+        assert refused.value.details["status"] == 401
 
 
 async def test_client_raises_unavailable_when_nobody_listens() -> None:
@@ -124,17 +152,3 @@ async def test_client_raises_unavailable_when_nobody_listens() -> None:
     async with AsyncClient(url) as beacon:
         with pytest.raises(UnavailableError, match=f"cannot reach {url}: ConnectError"):
             await beacon.train("x", "iris", "sgd")
-
-
-def _response(status: int, body: object) -> httpx.Response:
-    request = httpx.Request("POST", "http://server/api/predict")
-    return httpx.Response(status, json=body, request=request)
-
-
-def test_describe_failure_quotes_the_servers_error() -> None:
-    body = {"error": {"code": "no_active_model", "message": "no model is deployed", "details": {}}}
-    line = describe_failure(_response(404, body), "http://server")
-    assert line == "POST /api/predict -> HTTP 404 no_active_model: no model is deployed"
-    assert "cannot reach http://server" in describe_failure(
-        httpx.ConnectError("x"), "http://server"
-    )
