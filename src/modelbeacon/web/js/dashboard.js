@@ -2,9 +2,12 @@
  * The Live System Status page: it keeps what the server said about models (a small store) and
  * exposes the message handlers that update the panels: Current Model Status, Live Training
  * Progress, the Real-Time Metrics Grid, the charts, Drift, Confusion, Recent predictions and
- * the Models panel. The panels show one model, the active one. The same handlers
- * serve the real socket and demo mode. View module: it only touches the DOM under `doc` (via
- * the panel modules) and the charts it is handed.
+ * the Models panel. The panels show one model, the one chosen in the model picker: the
+ * deployed model by default, or any model served elsewhere that is monitored here
+ * (model-choice.js). Every message naming another model only updates that model's entry in the
+ * store (its count, its status), never the numbers shown. The same handlers serve the real
+ * socket and demo mode. View module: it only touches the DOM under `doc` (via the panel
+ * modules) and the charts it is handed.
  *
  * Handlers take the messages of docs/PAYLOADS.md as they are; nothing shown is derived from
  * other numbers in the browser (predictions/min is the server's `predictions_per_minute`).
@@ -15,6 +18,8 @@ import { createConfusionPanel } from './confusion-panel.js';
 import { createConnectionView } from './connection-view.js';
 import { createDriftPanel } from './drift-panel.js';
 import { createMetricsGrid } from './metrics-grid.js';
+import { concernsModel, isDeployed, isNotOlder, isServedElsewhere, resolveChoice } from './model-choice.js';
+import { createModelPicker } from './model-picker.js';
 import { createModelStatusPanel } from './model-status-panel.js';
 import { createModelsPanel } from './models-panel.js';
 import { createRecentPredictionsPanel } from './recent-predictions.js';
@@ -27,20 +32,30 @@ import { parseTimestamp } from './ui-core.js';
  * @param {{load: Function, push: Function, reset: Function}} [options.charts]  see charts.js
  * @param {() => number} [options.now]  epoch ms for "last trained … ago"
  * @param {(modelId: string) => void} [options.onUnknownModel]  a message named a model not
- *   known yet (trained by another client): fetch it and call `upsertModel`.
+ *   known yet (trained or registered by another client): fetch it and call `upsertModel`.
  * @param {(modelId: string|null) => void} [options.onShownModel]  the panels now show another
- *   model (or none): fetch its metrics history and call `applyMetricsHistory`.
+ *   model (or none): fetch its metrics history, recent predictions and live numbers and call
+ *   `applyMetricsHistory`, `applyRecentPredictions` and `applyRealtime`.
+ * @param {(modelId: string) => void} [options.onChoose]  the person chose a model in the picker:
+ *   remember the choice (URL, storage).
+ * @param {string|null} [options.initialChoice]  the model the URL or storage asks for; shown
+ *   while the picker lists it (model-choice.js `resolveChoice`).
  * @param {{onTrain, onDeploy, onUpload}} options.intents  see models-panel.js
  */
 export function createDashboard(doc, {
-  charts = null, now = () => Date.now(), onUnknownModel = () => {}, onShownModel = () => {}, intents,
+  charts = null, now = () => Date.now(), onUnknownModel = () => {}, onShownModel = () => {},
+  onChoose = () => {}, initialChoice = null, intents,
 }) {
   let config = MODEL_METRICS;
   const models = new Map();
-  let activeId = null;
+  let shownId = null;
+  // The person's last choice in the picker (or the URL's); null follows the default.
+  let preferredId = initialChoice == null ? null : String(initialChoice);
+  // When the numbers shown were computed (epoch ms), so an older answer cannot replace them.
+  let shownComputedAt = null;
   let wasDown = false;
 
-  const getModel = (id) => models.get(String(id)) ?? null;
+  const getModel = (id) => (id == null ? null : models.get(String(id)) ?? null);
   const grid = createMetricsGrid(doc.querySelector('[data-testid="metrics-grid"]'), { getConfig: () => config });
   const status = createModelStatusPanel(doc.querySelector('[data-panel="model-status"]'), { now });
   const training = createTrainingPanel(doc.querySelector('[data-panel="training"]'), { getModel });
@@ -48,11 +63,28 @@ export function createDashboard(doc, {
   const drift = createDriftPanel(doc.querySelector('[data-panel="drift"]'));
   const confusion = createConfusionPanel(doc.querySelector('[data-panel="confusion"]'));
   const recent = createRecentPredictionsPanel(doc.querySelector('[data-panel="recent-predictions"]'));
+  const picker = createModelPicker(doc.querySelector('[data-role="model-picker"]'), {
+    onChoose(modelId) {
+      preferredId = String(modelId);
+      onChoose(preferredId);
+      reconsider();
+    },
+  });
   const connection = createConnectionView(doc);
   const announcer = doc.querySelector('[data-testid="status-announcer"]');
 
   const label = (model) => (model ? `${model.name} v${model.version}` : 'the model');
-  const renderModels = () => modelsPanel.render(models.values(), activeId);
+
+  /** The model deployed here (status active or degraded), if the store knows one. */
+  function deployedId() {
+    for (const model of models.values()) if (isDeployed(model)) return model.id;
+    return null;
+  }
+
+  function renderModels() {
+    modelsPanel.render(models.values(), deployedId(), shownId);
+    picker.render(models.values(), shownId);
+  }
 
   /** The model named by a message; asks for it once when it is not known yet. */
   function known(id) {
@@ -63,29 +95,46 @@ export function createDashboard(doc, {
 
   function upsert(model) {
     const id = String(model.id);
-    const merged = { ...models.get(id), ...model, id };
+    const before = models.get(id);
+    const merged = { ...before, ...model, id };
+    // A REST list read a moment before the latest prediction_logged must not lower a count.
+    if (typeof before?.total_predictions === 'number') {
+      merged.total_predictions = Math.max(before.total_predictions, merged.total_predictions ?? 0);
+    }
     models.set(id, merged);
     return merged;
   }
 
+  /** The status panel and the grid's captions for the model shown (served here or elsewhere). */
+  function renderShown() {
+    const model = getModel(shownId);
+    status.showModel(model, shownId);
+    grid.setServedElsewhere(isServedElsewhere(model));
+  }
+
   /** Show `modelId`'s numbers from now on; `force` starts over even when it is already shown. */
-  function setActive(modelId, { force = false } = {}) {
+  function show(modelId, { force = false } = {}) {
     const id = modelId == null ? null : String(modelId);
-    if (id === activeId && !force) return;
-    activeId = id;
+    if (id === shownId && !force) return false;
+    shownId = id;
+    shownComputedAt = null;
     status.resetTotal();
     grid.clearModelMetrics();
     drift.render(null);
     confusion.render(null);
     recent.clear();
     charts?.reset();
+    renderShown();
     const model = getModel(id);
     if (model) status.setTotal(model.total_predictions, { pulse: false });
     onShownModel(id);
+    return true;
   }
 
-  function renderActive() {
-    status.showModel(getModel(activeId), activeId);
+  /** Follow the choice (or the default) after the models changed; re-render the lists. */
+  function reconsider({ force = false } = {}) {
+    show(resolveChoice(models.values(), preferredId), { force });
+    renderModels();
   }
 
   function countPredictions(msg) {
@@ -101,11 +150,10 @@ export function createDashboard(doc, {
       for (const model of msg.models ?? []) upsert(model);
       if (msg.active_model) upsert(msg.active_model);
       // A snapshot is the whole truth (also after a reconnect): start over even for the same model.
-      setActive(msg.active_model?.id ?? null, { force: true });
-      renderActive();
+      reconsider({ force: true });
       if (msg.system) grid.applySystem(msg.system);
-      const live = activeId !== null ? msg.metrics?.[activeId] : null;
-      if (live) handlers.updateLiveModelMetrics({ ...live, model_id: activeId });
+      const live = shownId !== null ? msg.metrics?.[shownId] : null;
+      if (live) handlers.updateLiveModelMetrics({ ...live, model_id: shownId });
       training.addJobs(msg.training ?? []);
       renderModels();
     },
@@ -114,31 +162,38 @@ export function createDashboard(doc, {
       grid.applySystem(msg);
     },
 
+    /** The live numbers of any model (`model_metrics_update`, or the realtime REST body). */
     updateLiveModelMetrics(msg) {
       countPredictions(msg);
-      if (String(msg.model_id) !== activeId) return;
-      grid.applyModelMetrics(msg);
-      drift.render(msg.drift ?? null);
-      confusion.render(msg.confusion ?? null);
-      status.setTotal(msg.total_predictions);
-      status.setReason(msg.health_reason);
-      if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
-      const model = getModel(activeId);
-      if (model && msg.status && (msg.status !== model.status || (msg.model_health ?? model.health) !== model.health)) {
-        model.status = msg.status;
-        model.health = msg.model_health ?? model.health;
-        status.setStatus(model.status, model.health);
-        renderModels();
+      const shown = concernsModel(msg, shownId);
+      if (shown) {
+        const computedAt = parseTimestamp(msg.computed_at);
+        if (!isNotOlder(computedAt, shownComputedAt)) return;
+        if (computedAt !== null) shownComputedAt = computedAt;
       }
+      const model = getModel(msg.model_id);
+      const health = msg.model_health ?? model?.health;
+      const changed = Boolean(model && msg.status && (msg.status !== model.status || health !== model.health));
+      if (changed) Object.assign(model, { status: msg.status, health });
+      if (shown) {
+        grid.applyModelMetrics(msg);
+        drift.render(msg.drift ?? null);
+        confusion.render(msg.confusion ?? null);
+        status.setTotal(msg.total_predictions);
+        status.setReason(msg.health_reason);
+        if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
+        if (changed) status.setStatus(model.status, model.health);
+      }
+      if (changed) reconsider();
     },
 
     handleMetricsHistory(msg) {
-      if (String(msg.model_id) === activeId) charts?.push(msg.point);
+      if (concernsModel(msg, shownId)) charts?.push(msg.point);
     },
 
     updatePredictionRate(msg) {
       countPredictions(msg);
-      if (String(msg.model_id) !== activeId) return;
+      if (!concernsModel(msg, shownId)) return;
       status.setTotal(msg.total_predictions);
       recent.add(msg.predictions);
     },
@@ -149,20 +204,18 @@ export function createDashboard(doc, {
         model.status = msg.new_status;
         model.health = msg.new_health ?? model.health;
       }
-      if (String(msg.model_id) === activeId) {
+      if (concernsModel(msg, shownId)) {
         status.setStatus(msg.new_status, msg.new_health);
         status.setReason(msg.reason);
         announcer.textContent = `${label(model)} is now ${msg.new_status} (health ${msg.new_health}): ${msg.reason ?? ''}`;
-      } else if (msg.new_status === 'active') {
-        setActive(msg.model_id);
-        renderActive();
       }
-      renderModels();
+      // A deploy, a retirement or a model turning degraded may change what is listed or shown.
+      reconsider();
     },
 
     handleModelStatusRealtime(msg) {
-      if (String(msg.model_id) !== activeId) return;
-      const model = getModel(activeId);
+      if (!concernsModel(msg, shownId)) return;
+      const model = getModel(shownId);
       if (model) Object.assign(model, { status: msg.status, health: msg.health });
       status.setStatus(msg.status, msg.health);
       if (typeof msg.uptime_seconds === 'number') status.setUptime(msg.uptime_seconds);
@@ -170,9 +223,9 @@ export function createDashboard(doc, {
 
     handleModelDeployed(msg) {
       const id = String(msg.model_id);
-      const previous = getModel(activeId);
-      if (previous && previous.id !== id && (previous.status === 'active' || previous.status === 'degraded')) {
-        previous.status = 'inactive';
+      // One model is deployed at a time: the one it replaced is retired.
+      for (const model of models.values()) {
+        if (model.id !== id && isDeployed(model)) model.status = 'inactive';
       }
       if (!getModel(id)) onUnknownModel(id);
       const model = upsert({
@@ -180,10 +233,10 @@ export function createDashboard(doc, {
         deployed_at: msg.deployment_timestamp,
       });
       model.health ??= 'unknown';
-      setActive(id);
-      renderActive();
       announcer.textContent = `${label(model)} deployed`;
-      renderModels();
+      // A page that followed the deployed model follows the new one; a chosen monitored model stays.
+      reconsider();
+      if (model.id === shownId) renderShown();
     },
 
     handleTrainingProgress(msg) {
@@ -224,52 +277,65 @@ export function createDashboard(doc, {
     get config() {
       return config;
     },
+    /** The model deployed here, as far as the page knows. */
     get activeModelId() {
-      return activeId;
+      return deployedId();
+    },
+    /** The model every panel follows (the picker's choice). */
+    get shownModelId() {
+      return shownId;
     },
 
-    /** The REST model list, before the first snapshot arrives. */
+    /** `GET /api/models`: before the first snapshot, and now and then to list new models. */
     setModels(list) {
       for (const model of list) upsert(model);
-      const active = list.find((m) => m.status === 'active' || m.status === 'degraded');
-      if (active) setActive(active.id);
-      renderActive();
-      renderModels();
+      reconsider();
     },
 
     /** GET .../metrics/history of the shown model (see `onShownModel`): the charts open drawn. */
     applyMetricsHistory(body) {
-      if (body && String(body.model_id) === activeId) charts?.load(body.points);
+      if (concernsModel(body, shownId)) charts?.load(body.points);
     },
 
     /** GET .../predictions of the shown model: the table opens with the newest logged. */
     applyRecentPredictions(body) {
-      if (!body || String(body.model_id) !== activeId) return;
+      if (!concernsModel(body, shownId)) return;
       recent.add((body.predictions ?? []).filter((p) => p.error == null).reverse());
+    },
+
+    /**
+     * GET .../metrics/realtime of the shown model: its numbers at once, without waiting for an
+     * update (one only comes when something changed).
+     */
+    applyRealtime(body) {
+      if (concernsModel(body, shownId)) handlers.updateLiveModelMetrics(body);
     },
 
     /** One model fetched by REST (see `onUnknownModel`). */
     upsertModel(model) {
       const merged = upsert(model);
-      if (merged.id === activeId) {
-        renderActive();
+      if (merged.id === shownId) {
+        renderShown();
         status.setTotal(merged.total_predictions, { pulse: false });
       }
       training.render();
-      renderModels();
+      reconsider();
     },
 
-    /** `GET /api/monitoring/system`, polled while the socket is down. */
-    applyFallback(data) {
+    /**
+     * `GET /api/monitoring/system`, polled while the socket is down, with the shown model's
+     * `GET .../metrics/realtime` (`realtime`, null when it could not be read).
+     */
+    applyFallback(data, realtime = null) {
       if (data.system_status) grid.applySystem(data.system_status);
-      if (data.active_model) {
-        const model = upsert(data.active_model);
-        setActive(model.id);
-        renderActive();
-        status.setTotal(model.total_predictions);
-        renderModels();
+      if (data.active_model) upsert(data.active_model);
+      reconsider();
+      if (realtime && concernsModel(realtime, shownId)) {
+        handlers.updateLiveModelMetrics(realtime);
+      } else if (data.real_time_metrics && data.active_model && concernsModel({ model_id: data.active_model.id }, shownId)) {
+        grid.applyPolledModelMetrics(data.real_time_metrics);
+        status.setTotal(getModel(shownId)?.total_predictions);
       }
-      if (data.real_time_metrics) grid.applyPolledModelMetrics(data.real_time_metrics);
       connection.markPolled(parseTimestamp(data.timestamp) ?? Date.now());
     },
 

@@ -1,6 +1,8 @@
 /**
  * Wires the dashboard: config → REST client → view → handler table → WebSocket client (or, with
- * `?demo=1`, the simulated world of demo-data.js through the very same handler table).
+ * `?demo=1`, the simulated world of demo-data.js through the very same handler table). The
+ * model picker's choice is kept in the URL (`?model=<id>`, so a link shows the same model) and
+ * in localStorage (so a bare reload does too).
  *
  * The only global is `window.__modelbeacon`, a read-only window for browser tests.
  */
@@ -9,11 +11,41 @@ import { createApi } from './api.js';
 import { createCharts } from './charts.js';
 import { CLIENT, MODEL_METRICS, mergeServerConfig } from './config.js';
 import { createDashboard } from './dashboard.js';
+import { requestedChoice, searchWithChoice } from './model-choice.js';
 import { RenderStats, instrumentHandlers } from './render-stats.js';
 import { createWsClient, dispatchMessage } from './ws-client.js';
 
 const params = new URLSearchParams(window.location.search);
 const demo = params.has('demo') && params.get('demo') !== '0';
+const choiceKey = demo ? CLIENT.demo_choice_storage_key : CLIENT.choice_storage_key;
+
+/** localStorage, or null where the browser refuses it (private mode, storage disabled). */
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function storedChoice() {
+  try {
+    return storage()?.getItem(choiceKey) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remember the picker's choice: in the URL (without a new history entry) and in storage. */
+function rememberChoice(modelId) {
+  const search = searchWithChoice(window.location.search, modelId);
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}${search}${window.location.hash}`);
+  try {
+    storage()?.setItem(choiceKey, modelId);
+  } catch {
+    // Storage full or refused: the URL still remembers it.
+  }
+}
 
 async function main() {
   let config = MODEL_METRICS;
@@ -58,8 +90,13 @@ async function main() {
       .catch(() => {});
   }
 
-  function loadHistory(modelId) {
+  /** Everything the panels show of `modelId` that the socket only sends when it changes. */
+  function loadShownModel(modelId) {
     if (modelId === null) return;
+    // Its numbers now: a model with no traffic at the moment sends no update.
+    api.getRealtimeMetrics(modelId)
+      .then((body) => dashboard.applyRealtime(body))
+      .catch(() => {});
     api.getMetricsHistory(modelId, CLIENT.chart_window_seconds)
       .then((body) => dashboard.applyMetricsHistory(body))
       // A server without the history route (404) or out of reach: the charts start empty and
@@ -75,9 +112,11 @@ async function main() {
     charts,
     now: () => (world ? world.now : Date.now()),
     intents,
-    onShownModel: loadHistory,
+    onShownModel: loadShownModel,
+    onChoose: rememberChoice,
+    initialChoice: requestedChoice(window.location.search, storedChoice()),
     onUnknownModel(modelId) {
-      // A model trained by another client: fetch it once, the events carry the rest.
+      // A model trained or registered by another client: fetch it once, the events carry the rest.
       if (pendingModels.has(modelId)) return;
       pendingModels.add(modelId);
       api.getModel(modelId)
@@ -126,20 +165,32 @@ async function main() {
     dashboard.renderStats(stats.snapshot());
   } else {
     api.getConfig().then((c) => { if (!snapshotSeen) setConfig(c); }).catch(() => {});
-    api.listModels()
+    const listModels = (always) => api.listModels()
       .then((body) => {
         const list = Array.isArray(body) ? body : body?.models ?? [];
-        if (!snapshotSeen) dashboard.setModels(list);
+        if (always || !snapshotSeen) dashboard.setModels(list);
       })
       .catch(() => {});
+    listModels(false);
+    // A model registered elsewhere is silent until its first logged prediction: list it anyway.
+    window.setInterval(() => listModels(true), CLIENT.models_refresh_ms);
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     transport = createWsClient({
       url: `${scheme}://${window.location.host}/ws`,
       handlers,
       fallback: {
         intervalMs: CLIENT.fallback_poll_ms,
-        poll: () => api.getSystemMonitoring(),
-        onData: (data) => dashboard.applyFallback(data),
+        // The system's numbers, and the shown model's own (it may be one served elsewhere,
+        // which /api/monitoring/system does not describe).
+        poll: async () => {
+          const shown = dashboard.shownModelId;
+          const [system, realtime] = await Promise.all([
+            api.getSystemMonitoring(),
+            shown === null ? null : api.getRealtimeMetrics(shown).catch(() => null),
+          ]);
+          return { system, realtime };
+        },
+        onData: ({ system, realtime }) => dashboard.applyFallback(system, realtime),
       },
       onStateChange: (state) => dashboard.setConnectionState(state),
     });
@@ -154,6 +205,7 @@ async function main() {
     renderStats: () => stats.snapshot(),
     config: () => config,
     activeModelId: () => dashboard.activeModelId,
+    shownModelId: () => dashboard.shownModelId,
     chartsReady: charts.ready,
     transportState: () => (world ? 'demo' : transport.state),
     // Feed one message through the same (timed) handler table the socket uses.

@@ -3,6 +3,8 @@
  * `system_metrics` and, while the socket is down, the polled `/api/monitoring/system`; the
  * accuracy tile shows its 95% interval, the estimate tile its gap to the labels, and the line
  * under the tiles whether the estimate can be trusted now (estimate-verdict.js).
+ * For a model served elsewhere the latency tile shows the latencies its caller measured and
+ * sent (or says none were sent), and the error rate is not applicable: it makes no calls here.
  * View module: touches only the grid's elements.
  */
 
@@ -62,6 +64,16 @@ export function createMetricsGrid(grid, { getConfig }) {
   };
   let accuracyWindow = 0;
   let lastMetrics = {};
+  let elsewhere = false;
+  const tiles = { latency: tile('latency'), errorRate: tile('error-rate') };
+
+  /** The captions under the latency and error-rate tiles, by where the model is served. */
+  function latencyCaption(latency) {
+    const values = `p50 ${formatMs(latency?.p50)} · p99 ${formatMs(latency?.p99)}`;
+    if (!elsewhere) return values;
+    return isNumber(latency?.p95) ? `${values} · measured by the caller` : 'no latencies sent by the caller';
+  }
+  const ERROR_CAPTION = Object.freeze({ here: 'last 1000 calls', elsewhere: 'n/a: served elsewhere, no calls here' });
 
   function accuracyTileLevel(accuracy, window) {
     const config = getConfig();
@@ -121,10 +133,11 @@ export function createMetricsGrid(grid, { getConfig }) {
       metrics.latency.update(latency.p95 ?? null, {
         trend: trend.latency_p95_ms ?? null,
         level: latencyLevel(latency.p95, config),
-        sub: `p50 ${formatMs(latency.p50)} · p99 ${formatMs(latency.p99)}`,
+        sub: latencyCaption(latency),
       });
       metrics.errorRate.update(m.error_rate ?? null, {
-        trend: trend.error_rate ?? null,
+        // No calls, no trend: an arrow beside "not applicable" would say something moved.
+        trend: elsewhere ? null : trend.error_rate ?? null,
         level: errorRateLevel(m.error_rate, config),
       });
     },
@@ -136,7 +149,17 @@ export function createMetricsGrid(grid, { getConfig }) {
       for (const key of ['accuracy', 'estimated', 'coverage', 'delay', 'ppm', 'latency', 'errorRate']) {
         metrics[key].update(null, { trend: null, level: 'unknown' });
       }
-      metrics.latency.update(null, { sub: 'p50 — · p99 —' });
+      metrics.latency.update(null, { sub: latencyCaption(null) });
+    },
+
+    /** Whether the model shown is served elsewhere (true) or here; set before its numbers. */
+    setServedElsewhere(flag) {
+      elsewhere = Boolean(flag);
+      const where = elsewhere ? 'elsewhere' : 'here';
+      tiles.latency.dataset.served = where;
+      tiles.errorRate.dataset.served = where;
+      metrics.errorRate.subEl.textContent = ERROR_CAPTION[where];
+      metrics.latency.subEl.textContent = latencyCaption(lastMetrics.latency_ms);
     },
 
     /** `system_metrics` fields (also the snapshot's `system` and the polled `system_status`). */

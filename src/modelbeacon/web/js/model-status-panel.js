@@ -1,10 +1,13 @@
 /**
  * The Current Model Status panel: name and version, last trained (relative, ticking), the live
- * prediction count, uptime, and the status badge with its health. View module: touches only
- * the panel's elements.
+ * prediction count, uptime, and the status badge with its health. A model served elsewhere
+ * (registered, monitored here) says so: "served elsewhere" where a served model shows its uptime,
+ * and when it was registered where a trained one shows when it was trained. View module:
+ * touches only the panel's elements.
  */
 
 import { healthWordLevel, statusLevel } from './config.js';
+import { isServedElsewhere } from './model-choice.js';
 import { formatCount, formatDuration, formatRelativeTime, levelClass, parseTimestamp, pulser } from './ui-core.js';
 
 export function createModelStatusPanel(panel, { now }) {
@@ -12,10 +15,28 @@ export function createModelStatusPanel(panel, { now }) {
   const el = {
     name: $('model-name'), version: $('model-version'), lastTrained: $('last-trained'),
     total: $('predictions-total'), uptime: $('model-uptime'), status: $('model-status'),
-    health: $('model-health'), reason: $('health-reason'),
+    health: $('model-health'), reason: $('health-reason'), served: $('model-served'),
+    trainedLabel: panel.querySelector('[data-role="trained-label"]'),
   };
   let lastTotal = null;
+  let elsewhere = false;
+  let uptimeSeconds = null;
   const pulseTotal = pulser(el.total);
+
+  function renderUptime() {
+    // A model served elsewhere has no uptime here: its serving process is not ours to time.
+    el.uptime.dataset.value = elsewhere ? '' : uptimeSeconds ?? '';
+    el.uptime.dataset.served = elsewhere ? 'elsewhere' : 'here';
+    el.uptime.textContent = elsewhere ? 'served elsewhere' : formatDuration(uptimeSeconds);
+  }
+
+  function setElsewhere(flag) {
+    elsewhere = flag;
+    el.served.hidden = !flag;
+    el.served.dataset.value = flag ? 'elsewhere' : 'here';
+    el.trainedLabel.textContent = flag ? 'Registered' : 'Last trained';
+    renderUptime();
+  }
 
   function renderLastTrained() {
     const iso = el.lastTrained.dataset.value;
@@ -25,6 +46,7 @@ export function createModelStatusPanel(panel, { now }) {
   const view = {
     /** Show `model` (a model object) or, when null, "No model deployed" / the bare id. */
     showModel(model, modelId = null) {
+      setElsewhere(isServedElsewhere(model));
       if (!model) {
         el.name.textContent = modelId !== null ? `model ${modelId}` : 'No model deployed';
         el.version.textContent = '';
@@ -39,7 +61,9 @@ export function createModelStatusPanel(panel, { now }) {
       el.name.textContent = model.name;
       el.version.textContent = `v${model.version}`;
       el.version.dataset.value = String(model.version);
-      el.lastTrained.dataset.value = model.last_trained_at ?? model.deployed_at ?? '';
+      el.lastTrained.dataset.value = elsewhere
+        ? model.created_at ?? ''
+        : model.last_trained_at ?? model.deployed_at ?? '';
       el.lastTrained.dateTime = el.lastTrained.dataset.value;
       renderLastTrained();
       view.setStatus(model.status, model.health);
@@ -65,7 +89,7 @@ export function createModelStatusPanel(panel, { now }) {
       el.reason.textContent = reason;
     },
 
-    /** The active model's `total_predictions`; it only grows, so an older number is ignored. */
+    /** The shown model's `total_predictions`; it only grows, so an older number is ignored. */
     setTotal(total, { pulse = true } = {}) {
       if (typeof total !== 'number') return;
       // A metrics update computed a moment before the latest prediction_logged must not move
@@ -78,7 +102,7 @@ export function createModelStatusPanel(panel, { now }) {
       if (changed && pulse) pulseTotal();
     },
 
-    /** A different model became active: its count starts from its own total. */
+    /** Another model is shown: its count starts from its own total. */
     resetTotal() {
       lastTotal = null;
       el.reason.dataset.value = '';
@@ -89,8 +113,8 @@ export function createModelStatusPanel(panel, { now }) {
     },
 
     setUptime(seconds) {
-      el.uptime.dataset.value = seconds ?? '';
-      el.uptime.textContent = formatDuration(seconds);
+      uptimeSeconds = seconds ?? null;
+      renderUptime();
     },
 
     setDisconnected(disconnected) {

@@ -16,6 +16,7 @@ const ALGORITHM_LABELS = Object.freeze({
   gradient_boosting: 'Gradient boosting',
   sgd: 'SGD',
   mlp: 'MLP',
+  external: 'Served elsewhere',
 });
 
 /** Replace `select`'s options with `[value, label]` pairs, keeping its choice when still offered. */
@@ -147,7 +148,7 @@ export function createModelsPanel(panel, { onTrain, onDeploy, onUpload }) {
     return tr;
   }
 
-  function renderRow(tr, model, activeId) {
+  function renderRow(tr, model, activeId, shownId) {
     const cell = (name) => tr.querySelector(`[data-col="${name}"]`);
     setText(cell('name'), model.name ?? `model ${model.id}`);
     setText(cell('version'), model.version != null ? `v${model.version}` : '');
@@ -169,14 +170,18 @@ export function createModelsPanel(panel, { onTrain, onDeploy, onUpload }) {
     const button = tr.querySelector('button');
     button.hidden = model.id === activeId || !DEPLOYABLE_STATUSES.includes(model.status);
     tr.classList.toggle('is-active', model.id === activeId);
+    tr.classList.toggle('is-shown', model.id === shownId);
   }
 
   return {
     showMessage,
     setDatasets,
 
-    /** Render `models` (an iterable of model objects), reusing rows by id. */
-    render(models, activeId) {
+    /**
+     * Render `models` (an iterable of model objects), reusing rows by id; `activeId` is the
+     * deployed model, `shownId` the one the panels follow.
+     */
+    render(models, activeId, shownId = null) {
       const sorted = sortModels(models, activeId);
       const seen = new Set();
       sorted.forEach((model, index) => {
@@ -187,7 +192,7 @@ export function createModelsPanel(panel, { onTrain, onDeploy, onUpload }) {
           tr = makeRow(id);
           rows.set(id, tr);
         }
-        renderRow(tr, model, activeId);
+        renderRow(tr, model, activeId, shownId);
         if (tbody.children[index] !== tr) tbody.insertBefore(tr, tbody.children[index] ?? null);
       });
       for (const [id, tr] of rows) {
