@@ -160,7 +160,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             pipeline=PipelineReporter(monitoring, hub, publisher, writer, upkeep),
             datasets=datasets,
             imports=ImportService(catalog, model_repo, artifacts, clock, settings.max_upload_bytes),
-            registration=RegistrationService(catalog, model_repo, datasets, clock),
+            registration=RegistrationService(catalog, model_repo, datasets, publisher, clock),
             ingest=IngestService(
                 catalog,
                 prediction_repo,

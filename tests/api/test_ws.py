@@ -41,6 +41,7 @@ SERVER_TYPES = {
     "model_status_change",
     "model_status_realtime",
     "model_deployed",
+    "model_registered",
     "training_progress",
     "training_completed",
     "training_failed",

@@ -17,6 +17,7 @@ PREDICTION_LOGGED: Final = "prediction_logged"
 MODEL_STATUS_CHANGE: Final = "model_status_change"
 MODEL_STATUS_REALTIME: Final = "model_status_realtime"
 MODEL_DEPLOYED: Final = "model_deployed"
+MODEL_REGISTERED: Final = "model_registered"
 TRAINING_PROGRESS: Final = "training_progress"
 TRAINING_COMPLETED: Final = "training_completed"
 TRAINING_FAILED: Final = "training_failed"
@@ -38,6 +39,7 @@ SERVER_MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
         MODEL_STATUS_CHANGE,
         MODEL_STATUS_REALTIME,
         MODEL_DEPLOYED,
+        MODEL_REGISTERED,
         TRAINING_PROGRESS,
         TRAINING_COMPLETED,
         TRAINING_FAILED,

@@ -13,14 +13,16 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from modelbeacon.clock import Clock
+from modelbeacon.clock import Clock, iso_utc
 from modelbeacon.errors import InvalidInputError
+from modelbeacon.events.types import MODEL_REGISTERED
 from modelbeacon.inputs import FeatureSpec
 from modelbeacon.metrics.psi import DriftReference
 from modelbeacon.registry.reference import tabular_reference
 from modelbeacon.registry.tabular import TabularData
 from modelbeacon.services.catalog import LiveModel, ModelCatalog
 from modelbeacon.services.datasets import DatasetService
+from modelbeacon.services.notify import EventSink
 from modelbeacon.services.training import check_model_name
 from modelbeacon.storage.model_repository import ModelRepository
 from modelbeacon.storage.records import RegisteredFields
@@ -33,11 +35,13 @@ class RegistrationService:
         catalog: ModelCatalog,
         models: ModelRepository,
         datasets: DatasetService,
+        sink: EventSink,
         clock: Clock,
     ) -> None:
         self._catalog = catalog
         self._models = models
         self._datasets = datasets
+        self._sink = sink
         self._clock = clock
 
     async def register(
@@ -88,7 +92,20 @@ class RegistrationService:
             reference=reference,
         )
         record = await in_thread(self._models.create_registered, fields, self._clock())
-        return self._catalog.add(record)
+        live = self._catalog.add(record)
+        # Dashboards list the model at once, before its first logged prediction.
+        self._sink.emit(
+            MODEL_REGISTERED,
+            {
+                "model_id": live.key,
+                "model_name": record.name,
+                "model_version": record.version,
+                "status": live.monitor.status,
+                "registered_at": iso_utc(record.created_at),
+            },
+            model_id=live.key,
+        )
+        return live
 
 
 def _features_in(

@@ -239,6 +239,17 @@ export function createDashboard(doc, {
       if (model.id === shownId) renderShown();
     },
 
+    handleModelRegistered(msg) {
+      const model = upsert({
+        id: String(msg.model_id), name: msg.model_name, version: msg.model_version,
+        status: msg.status, source: 'registered', runtime: 'external',
+        created_at: msg.registered_at,
+      });
+      model.health ??= 'unknown';
+      announcer.textContent = `${label(model)} registered (served elsewhere)`;
+      reconsider();
+    },
+
     handleTrainingProgress(msg) {
       const model = known(msg.model_id);
       if (model && model.status !== 'training' && msg.stage !== 'ready' && msg.stage !== 'failed') {

@@ -147,6 +147,7 @@ async function main() {
     model_status_change: dashboard.handleModelStatusChange,
     model_status_realtime: dashboard.handleModelStatusRealtime,
     model_deployed: dashboard.handleModelDeployed,
+    model_registered: dashboard.handleModelRegistered,
     training_progress: dashboard.handleTrainingProgress,
     training_completed: dashboard.handleTrainingCompleted,
     training_failed: dashboard.handleTrainingFailed,
@@ -172,7 +173,8 @@ async function main() {
       })
       .catch(() => {});
     listModels(false);
-    // A model registered elsewhere is silent until its first logged prediction: list it anyway.
+    // Registering is announced (model_registered); this refresh lists the models registered or
+    // trained while the socket was down.
     window.setInterval(() => listModels(true), CLIENT.models_refresh_ms);
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     transport = createWsClient({
