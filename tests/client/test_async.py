@@ -70,7 +70,8 @@ async def test_client_trains_waits_with_progress_and_deploys(open_beacon: OpenBe
         with pytest.raises(ConflictError) as conflict:
             await beacon.feedback(served["prediction_id"], 2)
         assert conflict.value.details["status"] == 409
-        assert (await beacon.metrics(job["model_id"]))["total_predictions"] == 2
+        metrics = await beacon.metrics(job["model_id"])
+        assert metrics["model_id"] == job["model_id"] and metrics["status"] == "active"
 
 
 async def test_client_setup_model_trains_only_when_no_model_is_active(
