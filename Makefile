@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_health.py
 	$(BIN)/python benchmarks/bench_predict.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_logging.py
 
 serve: install web
 	$(BIN)/modelbeacon serve
