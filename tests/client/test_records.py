@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -35,10 +36,13 @@ def _logged(**values: Any) -> dict[str, Any]:
     return decoded
 
 
-def test_a_record_gets_a_fresh_uuid_hex_id_unless_given_and_leaves_out_what_is_none() -> None:
+def test_a_record_gets_a_fresh_id_and_the_time_it_was_logged_and_leaves_out_none() -> None:
+    before = time.time()
     first, second = _logged(), _logged()
     assert len(first["prediction_id"]) == 32 and first["prediction_id"] != second["prediction_id"]
-    assert set(first) == {"prediction_id", "features", "prediction"}
+    assert set(first) == {"prediction_id", "features", "prediction", "timestamp"}
+    logged_at = datetime.fromisoformat(first["timestamp"]).timestamp()
+    assert before - 0.001 <= logged_at <= time.time()
     full = _logged(
         prediction_id="req-1:a",
         probabilities={"0": 0.75, "1": 0.25},

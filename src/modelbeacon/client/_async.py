@@ -33,10 +33,10 @@ logger = logging.getLogger("modelbeacon.client")
 
 class AsyncClient:
     """One modelbeacon server at ``url``, over one pooled ``httpx.AsyncClient``; use as
-    ``async with`` (or ``await close()``). Everything else is as ``Client``, awaited.
-
-
-    ``transport`` replaces the network (``httpx.ASGITransport(app)`` runs an app in-process).
+    ``async with`` (or ``await close()``). Everything else is as ``Client``, awaited, with
+    logged predictions sent from a background task on the loop of the first
+    ``log_prediction``; ``transport`` may be ``httpx.ASGITransport(app)`` to run an app
+    in-process.
     """
 
     def __init__(
@@ -122,10 +122,10 @@ class AsyncClient:
         """Queue one prediction of a registered model and return its id at once (a new uuid4
         hex unless given; retries and repeats never log it twice).
 
-        ``timestamp`` (datetime, naive = UTC; unix seconds; ISO text) defaults to when the
-        server receives it. Raises ``InvalidInputError`` for a value JSON cannot hold or a
-        malformed id or timestamp, ``LogQueueFullError`` when ``max_queue`` records still wait
-        after ``enqueue_timeout`` s.
+        ``timestamp`` (datetime, naive = UTC; unix seconds; ISO text) defaults to now, when
+        it is queued, not when its batch is sent. Raises ``InvalidInputError`` for a value
+        JSON cannot hold or a malformed id or timestamp, and ``LogQueueFullError`` when
+        ``max_queue`` records still wait after ``enqueue_timeout`` s.
         """
         record = prediction_record(
             model_id,

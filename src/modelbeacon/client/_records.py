@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ def prediction_record(
     timestamp: Timestamp | None,
     queued_at: float,
 ) -> QueuedRecord:
-    """A logged prediction ready to queue; ``prediction_id`` defaults to a new uuid4 hex."""
+    """A logged prediction ready to queue; ``prediction_id`` defaults to a new uuid4 hex and
+    ``timestamp`` to now."""
     if prediction_id is None:
         prediction_id = uuid.uuid4().hex
     elif not isinstance(prediction_id, str) or not _PREDICTION_ID.match(prediction_id):
@@ -81,8 +83,9 @@ def prediction_record(
     }
     optional = {"probabilities": probabilities, "latency_ms": latency_ms, "label": label}
     record.update({key: value for key, value in optional.items() if value is not None})
-    if timestamp is not None:
-        record["timestamp"] = iso_timestamp(timestamp)
+    # Now, not when the batch reaches the server (up to flush_interval later, or much later
+    # after an outage): rates and windows go by this time.
+    record["timestamp"] = iso_timestamp(time.time() if timestamp is None else timestamp)
     return QueuedRecord(str(model_id), prediction_id, encode_json(record), queued_at)
 
 

@@ -121,10 +121,10 @@ class Client:
         """Queue one prediction of a registered model and return its id at once (a new uuid4
         hex unless given; retries and repeats never log it twice).
 
-        ``timestamp`` (datetime, naive = UTC; unix seconds; ISO text) defaults to when the
-        server receives it. Raises ``InvalidInputError`` for a value JSON cannot hold or a
-        malformed id or timestamp, ``LogQueueFullError`` when ``max_queue`` records still wait
-        after ``enqueue_timeout`` s.
+        ``timestamp`` (datetime, naive = UTC; unix seconds; ISO text) defaults to now, when
+        it is queued, not when its batch is sent. Raises ``InvalidInputError`` for a value
+        JSON cannot hold or a malformed id or timestamp, and ``LogQueueFullError`` when
+        ``max_queue`` records still wait after ``enqueue_timeout`` s.
         """
         record = prediction_record(
             model_id,

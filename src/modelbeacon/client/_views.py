@@ -1,7 +1,7 @@
 """Typed views the client's conveniences return, built from the server's JSON.
 
 A method that calls one route returns that route's JSON body as a dict, as the server sent it
-(docs/API.md). The conveniences that combine routes or reshape an answer return these frozen
+(docs/PAYLOADS.md). The conveniences that combine routes or reshape an answer return these frozen
 dataclasses: ``setup_model`` and ``train_and_deploy`` a ``DeployedModel``, ``dataset_rows`` a
 ``DatasetRows``; a training progress callback gets a ``TrainingStatus`` per poll.
 """
