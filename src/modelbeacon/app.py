@@ -127,7 +127,9 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
             LiveFeed(catalog, monitoring, publisher, settings).running()
         )
         history = await stack.enter_async_context(
-            MetricsHistory(catalog, monitoring, history_repo, publisher, settings, clock).running()
+            MetricsHistory(
+                catalog, monitoring, history_repo, prediction_repo, publisher, settings, clock
+            ).running()
         )
         upkeep = await stack.enter_async_context(
             Upkeep(
@@ -168,6 +170,7 @@ async def build_services(settings: Settings, clock: Clock) -> AsyncIterator[Serv
                 clock,
                 max_batch_size=settings.max_batch_size,
                 retention_days=settings.retention_days,
+                backfill_history=history.backfill,
             ),
         )
 

@@ -10,6 +10,8 @@ written on exit.
 
 A point is only ever numbers measured at its step: a step the loop woke too late for, and a
 model whose snapshot is stale (its computation failing), get no point rather than a made-up one.
+The one exception is ``backfill``: after predictions are logged with earlier timestamps, the
+points of the steps they span are recomputed from the log (``services.history_backfill``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from modelbeacon.clock import Clock
@@ -26,10 +28,12 @@ from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.events.types import METRICS_HISTORY
 from modelbeacon.metrics.history_point import HistoryPoint, history_point
 from modelbeacon.services.catalog import ModelCatalog
+from modelbeacon.services.history_backfill import HistoryBackfill
 from modelbeacon.services.monitoring import MonitoringService
 from modelbeacon.services.notify import EventSink
 from modelbeacon.settings import Settings
 from modelbeacon.storage.history_repository import MetricsHistoryRepository
+from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.tasks import background, in_thread
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ class MetricsHistory:
         catalog: ModelCatalog,
         monitoring: MonitoringService,
         repository: MetricsHistoryRepository,
+        log: PredictionRepository,
         sink: EventSink,
         settings: Settings,
         clock: Clock,
@@ -64,6 +69,7 @@ class MetricsHistory:
         self._write_lock = asyncio.Lock()
         self._overflowing = False
         self._write_failing = False
+        self._backfill = HistoryBackfill(catalog, log, repository, settings, clock)
 
     def record(self, at: float) -> None:
         """Take the step at ``at`` (unix seconds): one point per deployed model whose numbers
@@ -85,6 +91,15 @@ class MetricsHistory:
                     {"model_id": live.key, "step_seconds": self._step, "point": point.as_dict()},
                     model_id=live.key,
                 )
+
+    def backfill(self, model_id: int, timestamps: Iterable[float]) -> None:
+        """Queue the recomputation of the model's past points that predictions just logged
+        with ``timestamps`` change (``HistoryBackfill.request``); returns at once."""
+        self._backfill.request(model_id, timestamps)
+
+    async def backfilled(self) -> None:
+        """Wait until every queued backfill is written."""
+        await self._backfill.settled()
 
     async def points(self, model_id: int, seconds: int) -> list[HistoryPoint]:
         """The model's points of the last ``seconds``, ``now - seconds < at <= now``, oldest
@@ -157,6 +172,7 @@ class MetricsHistory:
             async with (
                 background(self._take_steps(), name="modelbeacon-history-steps"),
                 background(self._write_regularly(), name="modelbeacon-history-writer"),
+                self._backfill.running(),
             ):
                 yield self
         finally:

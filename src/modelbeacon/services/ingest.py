@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +68,13 @@ class IngestService:
         *,
         max_batch_size: int,
         retention_days: int,
+        backfill_history: Callable[[int, Iterable[float]], None],
     ) -> None:
+        """``backfill_history(model_id, timestamps)`` queues the recomputation of the history
+        points that predictions logged with those timestamps change
+        (``MetricsHistory.backfill``)."""
         self._catalog = catalog
+        self._backfill_history = backfill_history
         self._log = log
         self._announcer = announcer
         self._clock = clock
@@ -111,6 +116,7 @@ class IngestService:
         monitor = live.monitor
         for record in new:
             self._announcer.announce(monitor.record_call(record))
+        self._backfill_history(model_id, [record.timestamp for record in new])
         return IngestResult(prediction_ids=ids, logged=len(new))
 
     def _checked(

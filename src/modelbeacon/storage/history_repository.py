@@ -59,6 +59,20 @@ def _insert_skipping_taken_steps(conn: Connection) -> Insert:
     )
 
 
+def _insert_replacing_taken_steps(conn: Connection) -> Insert:
+    """An insert that overwrites the numbers of a row whose (model_id, ts) is already stored."""
+    numbers = [c.name for c in metrics_history.columns if c.name not in ("id", "model_id", "ts")]
+    if conn.dialect.name == "sqlite":
+        lite = sqlite.insert(metrics_history)
+        return lite.on_conflict_do_update(
+            index_elements=["model_id", "ts"], set_={name: lite.excluded[name] for name in numbers}
+        )
+    pg = postgresql.insert(metrics_history)
+    return pg.on_conflict_do_update(
+        index_elements=["model_id", "ts"], set_={name: pg.excluded[name] for name in numbers}
+    )
+
+
 class MetricsHistoryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -76,6 +90,29 @@ class MetricsHistoryRepository:
                 _insert_skipping_taken_steps(conn),
                 [_row_values(model_id, point) for model_id, point in points],
             )
+
+    def replace_range(
+        self, model_id: int, first: float, last: float, points: Sequence[HistoryPoint]
+    ) -> None:
+        """Replace the model's points with ``first <= at <= last`` by ``points`` (all within
+        that range), in one transaction: a reader sees the old points or the new ones.
+
+        A point taken meanwhile at one of the same steps (the step loop's write racing this
+        one) is overwritten: the replacement is the one that knows the late predictions.
+        """
+        with self._db.transaction() as conn:
+            conn.execute(
+                delete(metrics_history).where(
+                    metrics_history.c.model_id == model_id,
+                    metrics_history.c.ts >= first,
+                    metrics_history.c.ts <= last,
+                )
+            )
+            if points:
+                conn.execute(
+                    _insert_replacing_taken_steps(conn),
+                    [_row_values(model_id, point) for point in points],
+                )
 
     def between(self, model_id: int, after: float, until: float) -> list[HistoryPoint]:
         """The model's points with ``after < at <= until``, oldest first."""

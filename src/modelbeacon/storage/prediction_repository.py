@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, true, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from modelbeacon.prediction import PredictionRecord
@@ -193,6 +193,98 @@ class PredictionRepository:
                     )
                 ).scalars()
             )
+
+    # ---- the log as it stood at a past time (``services.history_backfill``) ----------------
+    # A prediction counts at time T when its ts <= T; its label when labelled_at <= T too. A
+    # label stored without a time counts as labelled inline (at the prediction's ts).
+
+    def latest_until(
+        self, model_id: int, size: int, until: float, *, successes_only: bool = False
+    ) -> list[PredictionRecord]:
+        """The ``size`` calls (successful ones only with ``successes_only``) with the latest
+        timestamps at or before ``until``, oldest first (equal timestamps in arrival order),
+        with their labels as stored (the caller hides those given after ``until``)."""
+        condition = predictions.c.error.is_(None) if successes_only else true()
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                select(predictions)
+                .where(predictions.c.model_id == model_id, predictions.c.ts <= until, condition)
+                .order_by(predictions.c.ts.desc(), predictions.c.id.desc())
+                .limit(size)
+            )
+            latest = [_record(r) for r in rows]
+        latest.reverse()
+        return latest
+
+    def labelled_until(self, model_id: int, limit: int, until: float) -> list[PredictionRecord]:
+        """The newest ``limit`` successful predictions by (time, id) made and labelled at or
+        before ``until``, newest first: ``recent_labelled`` as it was at ``until``."""
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                select(predictions)
+                .where(
+                    predictions.c.model_id == model_id,
+                    predictions.c.error.is_(None),
+                    predictions.c.correct.is_not(None),
+                    predictions.c.ts <= until,
+                    or_(predictions.c.labelled_at.is_(None), predictions.c.labelled_at <= until),
+                )
+                .order_by(predictions.c.ts.desc(), predictions.c.prediction_id.desc())
+                .limit(limit)
+            )
+            return [_record(r) for r in rows]
+
+    def success_timestamps_between(self, model_id: int, after: float, until: float) -> list[float]:
+        """Timestamps of the successful predictions with ``after < ts <= until``, any order."""
+        with self._db.transaction() as conn:
+            return list(
+                conn.execute(
+                    select(predictions.c.ts).where(
+                        predictions.c.model_id == model_id,
+                        predictions.c.error.is_(None),
+                        predictions.c.ts > after,
+                        predictions.c.ts <= until,
+                    )
+                ).scalars()
+            )
+
+    def calls_between(self, model_id: int, after: float, until: float) -> list[PredictionRecord]:
+        """The calls with ``after < ts <= until`` by (time, arrival), labels as stored."""
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                select(predictions)
+                .where(
+                    predictions.c.model_id == model_id,
+                    predictions.c.ts > after,
+                    predictions.c.ts <= until,
+                )
+                .order_by(predictions.c.ts, predictions.c.id)
+            )
+            return [_record(r) for r in rows]
+
+    def late_labels_between(
+        self, model_id: int, after: float, until: float
+    ) -> list[PredictionRecord]:
+        """The successful predictions labelled after they were made (``labelled_at > ts``),
+        with ``after < labelled_at <= until``, by (``labelled_at``, arrival).
+
+        No index covers ``labelled_at``: this reads every row of the model up to ``until``.
+        """
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                select(predictions)
+                .where(
+                    predictions.c.model_id == model_id,
+                    predictions.c.error.is_(None),
+                    predictions.c.correct.is_not(None),
+                    predictions.c.ts < until,
+                    predictions.c.labelled_at > predictions.c.ts,
+                    predictions.c.labelled_at > after,
+                    predictions.c.labelled_at <= until,
+                )
+                .order_by(predictions.c.labelled_at, predictions.c.id)
+            )
+            return [_record(r) for r in rows]
 
     def delete_older_than(self, cutoff: float, batch_size: int) -> int:
         """Delete at most ``batch_size`` prediction rows older than ``cutoff``; return how many.
