@@ -64,6 +64,7 @@ class Knobs:
     evaluate_after: int  # seconds after the feedback (at most 240 s after logging)
     on_the_boundaries: bool  # a record exactly at now - 60 (out) and at now (in)
     shift: float  # moves the features away from iris: drift
+    missing: int  # percent of records with a feature value missing (drift's missing bin)
 
 
 knobs = st.builds(
@@ -81,6 +82,7 @@ knobs = st.builds(
     evaluate_after=st.integers(0, 40),
     on_the_boundaries=st.booleans(),
     shift=st.sampled_from([0.0, 0.5, 2.0]),
+    missing=st.sampled_from([0, 5]),
 )
 
 
@@ -129,6 +131,8 @@ def build_scenario(k: Knobs, rng: random.Random, start: float, prefix: str) -> S
         }
         if rng.randrange(100) < k.with_probabilities:
             record["probabilities"] = probabilities(rng)
+        if rng.randrange(100) < k.missing:
+            record["features"][rng.randrange(len(RANGES))] = None
         if rng.randrange(100) < k.with_latency:
             record["latency_ms"] = round(math.exp(rng.uniform(0.0, 6.0)), 3)
         # the first two records of each kind make every feedback status possible
@@ -169,7 +173,7 @@ _examples = itertools.count()
 
 
 # The full case: 600 records, all with probabilities and latencies, labels at both ends.
-FULL = Knobs(600, 40, 40, 85, 100, 100, 5, 15, 3, 120, 30, True, 0.5)
+FULL = Knobs(600, 40, 40, 85, 100, 100, 5, 15, 3, 120, 30, True, 0.5, 5)
 
 
 @given(k=knobs, seed=st.integers(0, 2**32 - 1))

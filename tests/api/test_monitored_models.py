@@ -597,3 +597,50 @@ async def test_monitored_and_served_models_keep_their_own_numbers(
         assert models == {served["id"]: "active", a["id"]: a_status, b["id"]: "monitored"}
         active = (await client.get("/api/models/active/status")).json()
         assert active["active_model"]["id"] == served["id"]
+
+
+# ---- labels in batches ----------------------------------------------------------------------
+
+
+async def test_a_batch_of_labels_holds_1_to_1000(client: httpx.AsyncClient) -> None:
+    model = await register(client, name="labels", reference_dataset="iris")
+    [pid] = (await log_batch(client, model["id"], [one()]))["prediction_ids"]
+    for labels in ([], [{"prediction_id": pid, "label": 0}] * 1001):
+        error = assert_error(
+            await client.post("/api/feedback", json={"labels": labels}), 422, "invalid_request"
+        )
+        assert error["message"].startswith("labels: "), error
+    assert (await logged_history(client, model["id"]))[0]["label"] is None
+    statuses = await give_labels(client, [(pid, 0)] * 1000)
+    assert statuses == ["accepted"] + ["unchanged"] * 999
+
+
+async def test_labels_sent_at_once_for_the_same_old_predictions_are_taken_once(
+    client: httpx.AsyncClient,
+) -> None:
+    """Predictions no longer in memory are labelled from the log: two batches and single
+    labels racing for them take one label each, and every other says conflict."""
+    model = await register(client, name="race", reference_dataset="iris")
+    old = [one(prediction_id=f"gone-{i}", timestamp=iso(START - 5000 - i)) for i in range(40)]
+    await log_batch(client, model["id"], old)
+    await log_batch(client, model["id"], iris_records("newer", 1000))
+    ids = [r["prediction_id"] for r in old]
+
+    async def single(pid: str) -> str:
+        response = await client.post(f"/api/predictions/{pid}/feedback", json={"label": 2})
+        return {200: "accepted", 409: "conflict"}[response.status_code]
+
+    zeros, ones, *twos = await asyncio.gather(
+        give_labels(client, [(pid, 0) for pid in ids]),
+        give_labels(client, [(pid, 1) for pid in ids]),
+        *(single(pid) for pid in ids[:10]),
+    )
+    kept = []
+    for i, pid in enumerate(ids):
+        taken = [zeros[i], ones[i], *(twos[i : i + 1])]
+        assert taken.count("accepted") == 1, (pid, taken)
+        assert set(taken) == {"accepted", "conflict"}, (pid, taken)
+        kept.append((pid, taken.index("accepted")))  # the label taken: 0, 1 or 2
+    # The log holds the label each one took.
+    assert await give_labels(client, kept) == ["unchanged"] * len(ids)
+    assert (await realtime(client, model["id"]))["total_predictions"] == 1040
