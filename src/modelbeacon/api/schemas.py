@@ -152,6 +152,9 @@ class NumericFeatureReference(BaseModel):
     kind: Literal["numeric"]
     edges: list[float]
     proportions: list[float]
+    missing: bool = Field(
+        False, description="true: one more proportion, last, is the share of missing values"
+    )
 
 
 class CategoricalFeatureReference(BaseModel):
@@ -334,7 +337,7 @@ class CategoricalFeature(BaseModel):
 
     name: str
     kind: Literal["categorical"]
-    categories: list[StrictInt | StrictStr] | None
+    categories: list[StrictInt | StrictStr] | None = None
 
 
 FeatureDescription = Annotated[NumericFeature | CategoricalFeature, Field(discriminator="kind")]

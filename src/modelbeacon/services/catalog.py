@@ -22,6 +22,7 @@ from modelbeacon.storage.records import ModelRecord
 
 HISTORY_SIZE = 1000
 ACCURACY_SIZE = 100
+ESTIMATE_SIZE = 100
 SERVABLE = frozenset({"ready", "active", "inactive"})
 
 
@@ -76,7 +77,9 @@ class ModelCatalog:
                 deployed_at=record.deployed_at,
                 total_predictions=self._predictions.total_predictions(record.id),
                 recent_calls=calls,
-                recent_successes=self._predictions.latest_successes(record.id, HISTORY_SIZE),
+                recent_successes=self._predictions.latest_successes(
+                    record.id, HISTORY_SIZE, scored=ESTIMATE_SIZE
+                ),
                 labelled=labelled,
                 **_trained(record),
                 rate_timestamps=self._predictions.timestamps_since(

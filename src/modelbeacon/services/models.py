@@ -29,6 +29,12 @@ class ModelQueries:
             return record.reference
         if record.status == "training":
             why = "is still training: its reference is recorded when training completes"
+        elif record.source == "registered":
+            why = (
+                "was registered without a reference_dataset; register it again with one "
+                "(POST /api/models/register, a dataset of its inputs: GET /api/datasets) to get "
+                "drift"
+            )
         elif record.source == "imported":
             why = (
                 "was imported without a reference CSV; import it again with one (the form "

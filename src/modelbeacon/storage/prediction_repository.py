@@ -140,19 +140,29 @@ class PredictionRepository:
             )
             return [_record(r) for r in rows]
 
-    def latest_successes(self, model_id: int, size: int) -> list[PredictionRecord]:
-        """The ``size`` successful predictions with the latest timestamps, oldest first
-        (equal timestamps in arrival order)."""
+    def latest_successes(self, model_id: int, size: int, scored: int = 0) -> list[PredictionRecord]:
+        """The ``size`` successful predictions with the latest timestamps and the ``scored``
+        latest that have a top probability (the estimate window may reach back further),
+        oldest first (equal timestamps in arrival order)."""
+        success = (predictions.c.model_id == model_id, predictions.c.error.is_(None))
+        newest = (predictions.c.ts.desc(), predictions.c.id.desc())
+        latest = select(predictions.c.id).where(*success).order_by(*newest).limit(size)
+        latest_scored = (
+            select(predictions.c.id)
+            .where(*success, predictions.c.top_probability.is_not(None))
+            .order_by(*newest)
+            .limit(scored)
+        )
         with self._db.transaction() as conn:
             rows = conn.execute(
                 select(predictions)
-                .where(predictions.c.model_id == model_id, predictions.c.error.is_(None))
-                .order_by(predictions.c.ts.desc(), predictions.c.id.desc())
-                .limit(size)
+                .where(
+                    predictions.c.id.in_(latest.scalar_subquery())
+                    | predictions.c.id.in_(latest_scored.scalar_subquery())
+                )
+                .order_by(predictions.c.ts, predictions.c.id)
             )
-            latest = [_record(r) for r in rows]
-        latest.reverse()
-        return latest
+            return [_record(r) for r in rows]
 
     def total_predictions(self, model_id: int) -> int:
         """Successful predictions ever logged for the model, including rows retention purged."""
