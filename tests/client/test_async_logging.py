@@ -81,3 +81,23 @@ def test_sync_client_retries_a_429_with_the_same_records() -> None:
     with Client("http://fake", transport=transport, backoff=0.01) as beacon:
         ids = beacon.log_predictions("1", [iris_record(n) for n in range(3)])
     assert seen == [ids, ids]
+
+
+async def test_async_client_sends_full_batches_while_the_caller_logs_in_a_tight_loop() -> None:
+    """A caller that only ever awaits ``log_prediction`` still lets full batches go before
+    the queue fills. The transport is a fake that answers at once, so what counts is when the
+    sender got to run, not how fast a server answers."""
+    logged: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        records = json.loads(request.content)["records"]
+        logged.append(len(records))
+        return httpx.Response(201, json={"prediction_ids": [], "logged": len(records)})
+
+    transport = httpx.MockTransport(answer)
+    async with AsyncClient("http://beacon.test", transport=transport, batch_size=100) as beacon:
+        for n in range(1000):
+            await beacon.log_prediction(7, features=[1.0, 2.0], prediction=n % 2)
+        sent_before_close = sum(logged)
+    assert sent_before_close >= 500
+    assert sum(logged) == 1000 and max(logged) <= 100

@@ -57,12 +57,17 @@ class LogTask:
                 ) from None
             if self._closing:
                 raise RuntimeError("this modelbeacon AsyncClient is closed")
-            if self._buffer.add(record):
+            batch_ready = self._buffer.add(record)
+            if batch_ready:
                 self._changed.notify_all()
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="modelbeacon-log-sender"
             )
+        if batch_ready:
+            # A caller logging in a tight loop never waits on anything else: let the sender
+            # take the full batch now rather than when the queue is full.
+            await asyncio.sleep(0)
 
     async def flush(self, timeout: float | None = None) -> None:
         """Send everything queued so far and wait until it is logged or failed; raises
