@@ -1,4 +1,4 @@
-"""Failure kinds, messages, and the rate-limited reporter."""
+"""Failure kinds, requests the client has no method for, and the rate-limited reporter."""
 
 from __future__ import annotations
 
@@ -8,34 +8,45 @@ import httpx
 import pytest
 from rich.console import Console
 
-from modelbeacon.errors import ModelbeaconError, UnavailableError
-from modelbeacon.simulate.failures import FailureReporter, failure_kind, failure_message
-
-
-def _response(status: int, body: object) -> httpx.Response:
-    request = httpx.Request("POST", "http://server/api/predict")
-    return httpx.Response(status, json=body, request=request)
+from modelbeacon.client import AsyncClient, LogDeliveryError, LogQueueFullError
+from modelbeacon.errors import InvalidInputError, ModelbeaconError, UnavailableError
+from modelbeacon.simulate.failures import FailureReporter, failure_kind, request_json
 
 
 def test_failure_kind_sorts_connection_4xx_and_5xx() -> None:
-    assert failure_kind(httpx.ConnectError("refused")) == "connection"
-    assert failure_kind(httpx.ReadTimeout("slow")) == "connection"
-    assert failure_kind(_response(404, {})) == "4xx"
-    assert failure_kind(_response(503, {})) == "5xx"
-    with pytest.raises(ValueError):
-        failure_kind(_response(200, {}))
-
-
-def test_failure_kind_and_message_of_the_clients_errors() -> None:
     unreachable = UnavailableError("cannot reach http://server: ConnectError: refused")
     refused = ModelbeaconError("GET /api/x -> HTTP 503 unavailable: db", details={"status": 503})
     assert failure_kind(unreachable) == "connection"
     assert failure_kind(refused) == "5xx"
+    assert failure_kind(InvalidInputError("bad", details={"status": 422})) == "4xx"
     assert failure_kind(ModelbeaconError("x", details={"status": 401})) == "4xx"
-    assert failure_message(refused, "http://server") == refused.message
-    assert failure_message(httpx.ConnectError("x"), "http://server").startswith(
-        "cannot reach http://server"
-    )
+    with pytest.raises(ValueError):
+        failure_kind(ModelbeaconError("x", details={"status": 200}))
+
+
+def test_failure_kind_of_logged_predictions_without_an_answer_is_connection() -> None:
+    lost = LogDeliveryError("3 logged predictions were not logged", details={"status": None})
+    assert failure_kind(lost) == "connection"
+    assert failure_kind(LogQueueFullError("full", details={"queued": 10})) == "connection"
+    refused = LogDeliveryError("refused", details={"status": 422})
+    assert failure_kind(refused) == "4xx"
+
+
+async def test_request_json_turns_a_failed_request_into_the_clients_errors() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/down":
+            raise httpx.ConnectError("refused", request=request)
+        if request.url.path == "/bad":
+            return httpx.Response(422, json={"error": {"code": "invalid_input", "message": "no"}})
+        return httpx.Response(200, json={"ok": True})
+
+    async with AsyncClient("http://server", transport=httpx.MockTransport(answer)) as client:
+        assert await request_json(client, "POST", "/fine", {"a": 1}) == {"ok": True}
+        with pytest.raises(UnavailableError, match="cannot reach http://server"):
+            await request_json(client, "GET", "/down")
+        with pytest.raises(ModelbeaconError, match="HTTP 422 invalid_input: no") as refused:
+            await request_json(client, "GET", "/bad")
+    assert failure_kind(refused.value) == "4xx"
 
 
 def test_reporter_prints_at_most_one_line_per_interval_with_a_count() -> None:

@@ -25,7 +25,7 @@ from modelbeacon.simulate.inputs import (
     category_swap_share,
     population_std,
 )
-from modelbeacon.simulate.traffic import input_sampler, rate_wave
+from modelbeacon.simulate.run import input_sampler, rate_wave
 from tests.policies import health_policy
 
 

@@ -244,7 +244,8 @@ async def ensure_model(config: SimulationConfig, console: Console) -> None:
     """Train and deploy ``config.model_name`` with a progress bar unless a model is active."""
     from modelbeacon.client import AsyncClient
 
-    async with AsyncClient(config.url, config.api_key, config.request_timeout) as client:
+    # One attempt per call: an unreachable server is said at once, and the traffic goes anyway.
+    async with AsyncClient(config.url, config.api_key, config.request_timeout, retries=0) as client:
         with training_reporter(console) as reporter:
 
             def show(status: TrainingStatus) -> None:

@@ -1,33 +1,33 @@
-"""Classifying failed requests, and reporting them without flooding a terminal."""
+"""Classifying failed requests, and reporting them without flooding a terminal.
+
+Every request of a run goes through ``modelbeacon.client``, so a failure is one of its errors
+(``ModelbeaconError``): no answer is an ``UnavailableError``, a refusal carries the HTTP
+status in ``details["status"]``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from modelbeacon.client import describe_failure
+from modelbeacon.client import AsyncClient, describe_failure
 from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.simulate.summary import ErrorKind
 
-Failure = httpx.Response | httpx.TransportError | ModelbeaconError
-"""A failed request: the response (status >= 400), the socket error, or the client's error."""
 
-
-def failure_kind(failure: Failure) -> ErrorKind:
-    """``connection`` for no HTTP answer (refused, reset, timed out), else ``4xx`` / ``5xx``.
-
-    A client error is ``connection`` when it is an ``UnavailableError``, else it goes by its
-    ``details["status"]``. A response below 400 is not a failure; passing one is a programming
+def failure_kind(failure: ModelbeaconError) -> ErrorKind:
+    """``connection`` when no HTTP answer came (refused, reset, timed out; logged predictions
+    that never got one, or a log queue that stayed full), else ``4xx`` / ``5xx`` by
+    ``details["status"]``. A status below 400 is not a failure; passing one is a programming
     error.
     """
-    if isinstance(failure, httpx.TransportError | UnavailableError):
+    status = failure.details.get("status")
+    if isinstance(failure, UnavailableError) or status is None:
         return "connection"
-    status = (
-        failure.details["status"] if isinstance(failure, ModelbeaconError) else failure.status_code
-    )
     if status >= 500:
         return "5xx"
     if status >= 400:
@@ -35,11 +35,19 @@ def failure_kind(failure: Failure) -> ErrorKind:
     raise ValueError(f"HTTP {status} is not a failure")
 
 
-def failure_message(failure: Failure, url: str) -> str:
-    """``describe_failure``'s line for ``failure``; a client error carries it as its message."""
-    if isinstance(failure, ModelbeaconError):
-        return failure.message
-    return describe_failure(failure, url)
+async def request_json(client: AsyncClient, method: str, path: str, body: Any = None) -> Any:
+    """One request the client has no method for, sent once through its connection pool; the
+    JSON body. Raises ``UnavailableError`` when no answer comes, ``ModelbeaconError`` with
+    ``details["status"]`` for a refusal (the line ``describe_failure`` writes as message)."""
+    try:
+        response = await client.http.request(method, path, json=body)
+    except httpx.TransportError as exc:
+        message = describe_failure(exc, client.url)
+        raise UnavailableError(message, details={"url": client.url}) from exc
+    if response.status_code >= 400:
+        message = describe_failure(response, client.url)
+        raise ModelbeaconError(message, details={"status": response.status_code})
+    return response.json()
 
 
 class FailureReporter:
@@ -47,21 +55,30 @@ class FailureReporter:
 
     The first failure is printed at once; later ones within ``interval`` are only counted and
     folded into the next line. After failures, the first success prints one "succeed
-    again" line. ``clock`` returns seconds (monotonic). A None console prints nothing.
+    again" line. ``clock`` returns seconds (monotonic). A None console prints nothing;
+    ``prefix`` (rich markup) starts every line, to tell two runs on one console apart.
     """
 
-    def __init__(self, console: Console | None, interval: float, clock: Callable[[], float]):
+    def __init__(
+        self,
+        console: Console | None,
+        interval: float,
+        clock: Callable[[], float],
+        prefix: str = "",
+    ):
         self._console = console
         self._interval = interval
         self._clock = clock
+        self._prefix = prefix
         self._last_printed: float | None = None
         self._unprinted = 0
         self._last_message = ""
         self._failures_since_success = 0
 
-    def failure(self, message: str) -> None:
-        self._failures_since_success += 1
-        self._unprinted += 1
+    def failure(self, message: str, count: int = 1) -> None:
+        """``count`` requests (or records) failed, the last one saying ``message``."""
+        self._failures_since_success += count
+        self._unprinted += count
         self._last_message = message
         now = self._clock()
         if self._last_printed is None or now - self._last_printed >= self._interval:
@@ -91,4 +108,4 @@ class FailureReporter:
 
     def _say(self, markup: str) -> None:
         if self._console is not None:
-            self._console.print(markup, highlight=False, soft_wrap=True)
+            self._console.print(f"{self._prefix}{markup}", highlight=False, soft_wrap=True)
