@@ -156,3 +156,30 @@ def test_datasets_upload_and_import_locally_and_through_a_server(
     assert refused_pickle.returncode == 1 and "415" in refused_pickle.stderr
     bad_json = run_cli(["import", str(onnx_path), "--name", "x", "--features", "[oops"], tmp_path)
     assert bad_json.returncode == 2 and "--features" in bad_json.stderr
+
+
+def test_register_a_model_served_elsewhere_locally_and_through_a_server(
+    tmp_path: Path, start_server: Any
+) -> None:
+    local = run_cli(["register", "wine-prod", "--reference-dataset", "wine"], tmp_path)
+    assert local.returncode == 0, local.stderr
+    assert "registered wine-prod v1 (model 1, monitored)" in local.stderr
+    refused = run_cli(["register", "x", "--features", '["a"]'], tmp_path)
+    assert refused.returncode == 1 and "classes are required" in refused.stderr
+    bad_json = run_cli(["register", "x", "--classes", "[0,"], tmp_path)
+    assert bad_json.returncode == 2 and "--classes" in bad_json.stderr
+
+    server = start_server()
+    remote = run_cli(
+        ["register", "shop", "--features", '["price", {"name": "plan", "kind": "categorical"}]',
+         "--classes", '["buy", "leave"]', "--url", server.url],
+        tmp_path,
+    )  # fmt: skip
+    assert remote.returncode == 0, remote.stderr
+    model = httpx.get(f"{server.url}/api/models").json()[-1]
+    assert (model["name"], model["status"], model["source"]) == ("shop", "monitored", "registered")
+    assert model["features"] == [
+        {"name": "price", "kind": "numeric"},
+        {"name": "plan", "kind": "categorical", "categories": None},
+    ]
+    assert model["classes"] == ["buy", "leave"]

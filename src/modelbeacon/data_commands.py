@@ -1,5 +1,6 @@
-"""``modelbeacon datasets upload`` and ``modelbeacon import``: your own CSV to train on, and a
-model trained elsewhere (skops or ONNX) to serve (docs/MODELS.md)."""
+"""``modelbeacon datasets upload``, ``modelbeacon import`` and ``modelbeacon register``: your
+own CSV to train on, a model trained elsewhere (skops or ONNX) to serve (docs/MODELS.md), and a
+model served elsewhere to monitor (docs/CLIENT.md)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from modelbeacon.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``datasets upload`` and ``import`` to ``app``."""
+    """Add ``datasets upload``, ``import`` and ``register`` to ``app``."""
     app.add_typer(datasets_app, name="datasets")
     app.command("import")(import_model)
+    app.command("register")(register_model)
 
 
 datasets_app = typer.Typer(help="Datasets to train on: upload your own CSV.", no_args_is_help=True)
@@ -179,4 +181,71 @@ def _import_remotely(url: str, api_key: str | None, request: dict[str, Any]) -> 
             classes=request["classes"],
             reference=request["reference"],
             target=request["target"],
+        )
+
+
+def register_model(
+    name: Annotated[str, typer.Argument(help="model name; versions count up per name")],
+    reference_dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="a dataset of the model's inputs (built-in or uploaded): its rows are the drift "
+            "reference, and its features and classes the model's unless given"
+        ),
+    ] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(help='JSON list of feature names, or of {"name", "kind", "categories"?}'),
+    ] = None,
+    classes: Annotated[str | None, typer.Option(help="JSON list of class labels")] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Register a model served elsewhere (your own FastAPI app, BentoML, KServe, MLflow) to
+    monitor it here; then log its predictions with modelbeacon.client (docs/CLIENT.md). Exit 0
+    when registered, 1 when refused, 2 for bad options."""
+    request = {
+        "name": name,
+        "features": _json_list("--features", features),
+        "classes": _json_list("--classes", classes),
+        "reference_dataset": reference_dataset,
+    }
+    model = remotely_or_locally(
+        url,
+        lambda u: _register_remotely(u, api_key, request),
+        lambda settings: _register_locally(settings, request),
+    )
+    kinds = ", ".join(f"{f['name']} ({f['kind']})" for f in model["features"])
+    console.print(
+        f"[green]registered[/green] {model['name']} v{model['version']} (model {model['id']}, "
+        f"monitored): classes {model['classes']}, features {kinds}"
+    )
+    console.print(
+        f"log its predictions: Client(URL).log_prediction({model['id']}, features=..., "
+        "prediction=...) (docs/CLIENT.md)"
+    )
+
+
+async def _register_locally(settings: Settings, request: dict[str, Any]) -> dict[str, Any]:
+    from modelbeacon.app import build_services
+    from modelbeacon.clock import system_clock
+    from modelbeacon.services.views import model_view
+
+    async with build_services(settings, system_clock) as services:
+        live = await services.registration.register(
+            request["name"],
+            _feature_specs(request["features"]),
+            request["classes"],
+            request["reference_dataset"],
+        )
+        return model_view(live)
+
+
+def _register_remotely(url: str, api_key: str | None, request: dict[str, Any]) -> dict[str, Any]:
+    with api_client(url, api_key) as client:
+        return client.register(
+            request["name"],
+            features=request["features"],
+            classes=request["classes"],
+            reference_dataset=request["reference_dataset"],
         )

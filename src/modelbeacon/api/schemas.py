@@ -363,7 +363,7 @@ class DatasetRows(BaseModel):
 
 class RegisterRequest(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", examples=["churn-prod"])
-    features: list[StrictStr] | list[FeatureDescription] | None = Field(
+    features: list[StrictStr | FeatureDescription] | None = Field(
         None,
         min_length=1,
         description="the model's inputs: names (numeric) or {name, kind, categories?}; "
