@@ -65,6 +65,23 @@ def test_cli_exits_1_when_no_request_succeeds() -> None:
     assert "no prediction succeeded" in result.output
 
 
+def test_cli_refuses_external_with_with_external() -> None:
+    result = CliRunner().invoke(_app(), ["simulate", "--external", "--with-external"])
+    assert result.exit_code == 2
+    assert "--external (that model alone) or --with-external, not both" in result.output
+
+
+def test_cli_external_exits_1_when_nothing_is_logged() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    args = ["simulate", "--external", "--url", url, "--rate", "3000", "--max-requests", "5"]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 1, result.output
+    assert f"cannot reach {url}" in result.output
+    assert "summary of iris-elsewhere, served elsewhere and logged" in result.output
+    assert "log errors         5 (connection 5, 4xx 0, 5xx 0)" in result.output
+    assert "no prediction of iris-elsewhere was logged" in result.output
+
+
 @pytest.mark.slow
 def test_cli_stops_on_sigint_with_a_summary_and_exit_0(
     shared_server: ServerProcess, tmp_path: Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from dataclasses import fields
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 # The client (and with it httpx) loads inside the command, not at import: the main CLI
 # imports this module, and ``modelbeacon --help`` should stay quick.
+
+
+#: What a run drives: the served model, a model served elsewhere, or both side by side.
+Drive = Literal["served", "external", "both"]
 
 
 def register(app: typer.Typer) -> None:
@@ -157,6 +161,29 @@ def simulate(
             "progress bar)"
         ),
     ] = True,
+    external: Annotated[
+        bool,
+        typer.Option(
+            "--external",
+            help="drive a model served elsewhere instead: predict with a scikit-learn model "
+            "fitted here on --dataset and log each prediction and label to the server",
+        ),
+    ] = False,
+    with_external: Annotated[
+        bool,
+        typer.Option(
+            "--with-external",
+            help="drive the served model and, beside it, a model served elsewhere (as "
+            "--external) with half the traffic",
+        ),
+    ] = False,
+    external_name: Annotated[
+        str | None,
+        typer.Option(
+            help="name the model served elsewhere is registered as, or reused by "
+            "(default: <dataset>-elsewhere)"
+        ),
+    ] = None,
 ) -> None:
     """Send realistic prediction traffic to a running server through its REST API.
 
@@ -164,7 +191,13 @@ def simulate(
     sent inline or later as feedback, scheduled drift episodes that push live accuracy under
     80% and recover, and a periodic retrain and deploy. Prints a status line every few
     seconds and a summary at the end. Stops at --duration, --max-requests or Ctrl-C.
-    Exit code 0 when at least one prediction succeeded, 1 when none did, 2 for bad options.
+
+    With --external, the traffic goes to a model served elsewhere: the simulator fits its
+    own model, registers it as a monitored model (or reuses it by name), and logs its
+    predictions and later labels through the logging API. --with-external drives both.
+
+    Exit code 0 when at least one prediction succeeded (was logged) for each model driven,
+    1 when none did, 2 for bad options.
     """
     given: dict[str, Any] = {
         "url": url or None,
@@ -190,34 +223,50 @@ def simulate(
         "max_in_flight": max_in_flight,
         "status_interval": status_interval,
         "api_key": api_key,
+        "external_name": external_name,
     }
     # soft_wrap: a status line stays one line in a log file (rich assumes 80 columns there).
     console = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
         config = SimulationConfig(**{k: v for k, v in given.items() if v is not None})
+        if external and with_external:
+            raise ValueError("pass --external (that model alone) or --with-external, not both")
     except ValueError as exc:
         console.print(f"[red]invalid option:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    drive: Drive = "external" if external else "both" if with_external else "served"
     try:
-        summary = asyncio.run(_simulate(config, console, setup=setup))
+        summaries = asyncio.run(_simulate(config, console, setup=setup, drive=drive))
     except ModelbeaconError as exc:
         console.print(f"[red]{escape(exc.message)}[/red]")
         raise typer.Exit(2 if exc.code == "invalid_input" else 1) from exc
-    if summary is None:
+    if summaries is None:
         console.print("stopped before any traffic was sent")
         raise typer.Exit(1)
-    console.print("[bold]summary[/bold]")
-    for line in summary.lines():
-        typer.echo(line)
-    if summary.predictions_ok == 0:
-        console.print(f"[red]no prediction succeeded against {config.url}[/red]")
+    for summary in summaries:
+        console.print(f"[bold]{escape(summary.title)}[/bold]")
+        for line in summary.lines():
+            typer.echo(line)
+    failed = False
+    for summary in summaries:
+        if summary.predictions_ok == 0:
+            failed = True
+            what = (
+                f"no prediction succeeded against {config.url}"
+                if summary.external_model is None
+                else f"no prediction of {summary.external_model} was logged at {config.url}"
+            )
+            console.print(f"[red]{escape(what)}[/red]")
+    if failed:
         raise typer.Exit(1)
 
 
 async def _simulate(
-    config: SimulationConfig, console: Console, *, setup: bool
-) -> SimulationSummary | None:
-    """Set up a model if asked, then run; SIGINT/SIGTERM end the run cleanly."""
+    config: SimulationConfig, console: Console, *, setup: bool, drive: Drive
+) -> list[SimulationSummary] | None:
+    """Set up a model if asked, then run what ``drive`` says; SIGINT/SIGTERM end the run
+    cleanly. The summaries, the served model's first; None when stopped during the setup."""
+    from modelbeacon.simulate.external import run_external_simulation, run_with_external
     from modelbeacon.simulate.traffic import run_simulation
 
     stop = asyncio.Event()
@@ -225,6 +274,8 @@ async def _simulate(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        if drive == "external":
+            return [await run_external_simulation(config, console=console, stop=stop)]
         if setup:
             setup_task = asyncio.create_task(ensure_model(config, console))
             stopped = asyncio.create_task(stop.wait())
@@ -234,7 +285,9 @@ async def _simulate(
                 setup_task.cancel()
                 return None
             setup_task.result()
-        return await run_simulation(config, console=console, stop=stop)
+        if drive == "both":
+            return list(await run_with_external(config, console=console, stop=stop))
+        return [await run_simulation(config, console=console, stop=stop)]
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -43,7 +43,9 @@ class SimulationConfig:
     ``max_pending_labels`` wait at once; more are dropped (and counted).
 
     Models: every ``retrain_every`` seconds a new version of ``model_name`` is trained with
-    ``algorithm`` on ``dataset`` and deployed (``retrain_every=0`` disables it).
+    ``algorithm`` on ``dataset`` and deployed (``retrain_every=0`` disables it). A run of a
+    model served elsewhere (``simulate.external``) registers it as ``external_name``
+    (default ``<dataset>-elsewhere``), or reuses the newest model of that name.
 
     Bounds: the run ends after ``duration`` seconds (``None``: until stopped) or after
     ``max_requests`` prediction requests (``None``: no limit), whichever comes first. On the
@@ -61,6 +63,7 @@ class SimulationConfig:
     dataset: str = "iris"
     model_name: str = "iris-demo"
     algorithm: str = "logistic_regression"
+    external_name: str | None = None
     low_rate: float = 20.0
     high_rate: float = 60.0
     rate: float | None = None
@@ -123,6 +126,11 @@ class SimulationConfig:
         for name in ("request_timeout", "status_interval", "error_report_interval"):
             _positive(name, getattr(self, name))
         _at_least("stop_grace", self.stop_grace, 0.0)
+
+    @property
+    def external_model_name(self) -> str:
+        """The name a model served elsewhere is registered under."""
+        return self.external_name or f"{self.dataset}-elsewhere"
 
     @property
     def is_fixed_rate(self) -> bool:

@@ -92,6 +92,11 @@ def category_swap_share(drift_strength: float) -> float:
     return 0.5 * math.erf(drift_strength / math.sqrt(2.0))
 
 
+def is_numeric_column(column: Sequence[Value]) -> bool:
+    """True when every present value of ``column`` is a number (``None`` is missing)."""
+    return all(isinstance(v, float) for v in column if v is not None)
+
+
 class InputSampler:
     """Draws noisy copies of ``rows``, shifted while ``schedule`` says drift is on.
 
@@ -132,7 +137,7 @@ class InputSampler:
         self._columns: list[_NumericColumn | _CategoricalColumn] = []
         for i, column in enumerate(columns):
             drifts = i >= first_drifted
-            if _is_numeric(column):
+            if is_numeric_column(column):
                 numbers = _numbers(column)
                 std = _std(numbers)
                 self._columns.append(
@@ -214,10 +219,6 @@ class _CategoricalColumn:
 def _cell(value: Value) -> Value:
     """A number as a float (JSON may write 3.0 as 3), anything else as it is."""
     return value if value is None or isinstance(value, str) else float(value)
-
-
-def _is_numeric(column: Sequence[Value]) -> bool:
-    return all(isinstance(v, float) for v in column if v is not None)
 
 
 def _numbers(column: Sequence[Value]) -> list[float]:
