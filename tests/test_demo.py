@@ -1,4 +1,5 @@
-"""``modelbeacon demo`` as a new user runs it: live numbers within seconds, clean Ctrl-C."""
+"""``modelbeacon demo`` as a new user runs it: live numbers within seconds for the deployed
+model and the one served elsewhere beside it, clean Ctrl-C."""
 
 from __future__ import annotations
 
@@ -38,16 +39,26 @@ def test_demo_shows_live_numbers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
                     time.sleep(0.2)
                     continue
                 live = body["real_time_metrics"]
+                models = httpx.get(f"http://127.0.0.1:{port}/api/models").json()
+                elsewhere = [m for m in models if m["name"] == "iris-elsewhere"]
                 if (
                     body["active_model"] is not None
                     and body["active_model"]["status"] in ("active", "degraded")
                     and live["predictions_per_minute"]
                     and live["live_accuracy"] is not None
+                    and elsewhere
+                    and elsewhere[0]["total_predictions"] > 0
                 ):
                     break
                 time.sleep(0.5)
             else:
                 raise AssertionError(f"no live numbers within 90 s: {live}\n{log.read_text()}")
+            # The model served elsewhere beside the deployed one, both with traffic.
+            assert len(models) == 2, models
+            served = next(m for m in models if m["source"] == "trained")
+            assert served["status"] in ("active", "degraded") and served["total_predictions"] > 0
+            assert elsewhere[0]["source"] == "registered"
+            assert elsewhere[0]["status"] in ("monitored", "degraded")
             page = httpx.get(f"http://127.0.0.1:{port}/")
             assert page.status_code == 200 and "Live System Status" in page.text
 
@@ -64,6 +75,7 @@ def test_demo_shows_live_numbers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     output = log.read_text()
     assert f"http://127.0.0.1:{port}/" in output
     assert "summary" in output and "predictions ok" in output
+    assert "summary of iris-elsewhere" in output and "predictions logged" in output
     assert "Traceback" not in output, output
     # Everything the demo served was flushed to its SQLite database.
     assert (tmp_path / "demo-data" / "modelbeacon.db").stat().st_size > 0

@@ -125,11 +125,19 @@ def demo(
         float, typer.Option(help="seconds between retrain+deploy of a new version (0 = none)")
     ] = 600.0,
     seed: Annotated[int, typer.Option(help="random seed of the traffic")] = 0,
+    external: Annotated[
+        bool,
+        typer.Option(
+            help="also log the traffic of a model served elsewhere (iris-elsewhere, status "
+            "monitored) beside the deployed one, at half the rate"
+        ),
+    ] = True,
 ) -> None:
     """Run the whole product on SQLite: server, model, live traffic. Ctrl-C stops it cleanly.
 
     Starts the server, trains and deploys a model with a progress bar (unless one is active),
-    then sends realistic traffic with delayed labels, a drift episode and periodic retrains.
+    then sends realistic traffic with delayed labels, a drift episode and periodic retrains;
+    beside it, a model served elsewhere logs its own predictions (--no-external: not).
     """
     from modelbeacon.demo import run_demo
     from modelbeacon.simulate.config import SimulationConfig
@@ -156,12 +164,12 @@ def demo(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     try:
-        summary = asyncio.run(run_demo(settings, config, console))
+        summaries = asyncio.run(run_demo(settings, config, console, external=external))
     except ModelbeaconError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
-    if summary is not None:
-        console.print("[bold]summary[/bold]")
+    for summary in summaries or []:
+        console.print(f"[bold]{summary.title}[/bold]")
         for line in summary.lines():
             console.print(line)
     console.print("stopped; the prediction log is flushed")

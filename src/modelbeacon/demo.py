@@ -1,9 +1,11 @@
 """``modelbeacon demo``: the whole product in one process, on SQLite, with live traffic.
 
 The API server (uvicorn) and the traffic simulator share one event loop. The simulator talks to
-the server over real HTTP on loopback, like any client. The first Ctrl-C (or SIGTERM) stops the
-traffic, then the server flushes the prediction log and the process exits 0; a second Ctrl-C
-stops the server at once.
+the server over real HTTP on loopback, like any client: to the deployed model, and (unless
+turned off) to a model served elsewhere beside it, ``iris-elsewhere``, whose predictions the
+simulator makes itself and logs with half the traffic (``simulate.external``). The first
+Ctrl-C (or SIGTERM) stops the traffic, then the server flushes the prediction log and the
+process exits 0; a second Ctrl-C stops the server at once.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ async def _until(stop: asyncio.Event, work: asyncio.Task[None]) -> bool:
 
 
 async def run_demo(
-    settings: Settings, config: SimulationConfig, console: Console
-) -> SimulationSummary | None:
-    """Serve, set up a model, simulate until stopped; None if stopped before any traffic."""
+    settings: Settings, config: SimulationConfig, console: Console, *, external: bool = True
+) -> list[SimulationSummary] | None:
+    """Serve, set up a model, simulate until stopped (with the model served elsewhere beside
+    it when ``external``); the summaries, the served model's first; None if stopped before
+    any traffic."""
+    from modelbeacon.simulate.external import run_with_external
     from modelbeacon.simulate.traffic import run_simulation
 
     loop = asyncio.get_running_loop()
@@ -75,7 +80,9 @@ async def run_demo(
         console.print(f"[bold green]dashboard:[/bold green] {config.url}/")
         if not await _until(stop, asyncio.create_task(ensure_model(config, console))):
             return None
-        return await run_simulation(config, console=console, stop=stop)
+        if external:
+            return list(await run_with_external(config, console=console, stop=stop))
+        return [await run_simulation(config, console=console, stop=stop)]
     finally:
         server.should_exit = True
         with suppress(asyncio.CancelledError):
