@@ -101,3 +101,16 @@ async def test_async_client_sends_full_batches_while_the_caller_logs_in_a_tight_
         sent_before_close = sum(logged)
     assert sent_before_close >= 500
     assert sum(logged) == 1000 and max(logged) <= 100
+
+
+async def test_async_label_sent_right_after_its_prediction_was_logged_finds_it(
+    beacon_server: BeaconServer,
+) -> None:
+    url = beacon_server.url
+    model_id = register(url, "async-label-at-once")
+    async with AsyncClient(url, flush_interval=60.0) as beacon:
+        first = await beacon.log_prediction(model_id, **iris_record(0))
+        assert (await beacon.feedback(first, 1))["created"] is True
+        second = await beacon.log_prediction(model_id, **iris_record(1))
+        results = await beacon.feedback_many({second: 0, "never-logged": 1})
+        assert [r["status"] for r in results] == ["accepted", "not_found"]

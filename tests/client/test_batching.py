@@ -48,8 +48,10 @@ def test_a_batch_is_due_when_full_when_its_oldest_record_waited_or_on_flush() ->
     assert flushing.seconds_until_due(10.0) == 0.0 and not flushing.flushed(point)
     taken = flushing.take()
     assert not flushing.flushed(point)  # taken is not settled
-    flushing.settle(sum(map(len, taken)), [])
+    assert flushing.holds_any(["p0"]) and not flushing.holds_any(["p9"])
+    flushing.settle(taken, [])
     assert flushing.flushed(point) and flushing.take_failures() is None
+    assert not flushing.holds_any(["p0"])
 
 
 def test_a_batch_takes_the_oldest_records_grouped_by_model_in_order() -> None:
@@ -64,9 +66,12 @@ def test_a_batch_takes_the_oldest_records_grouped_by_model_in_order() -> None:
 
 def test_failures_are_combined_once_and_the_last_stays_readable() -> None:
     buffer = LogBuffer(LogOptions())
+    for n, model in enumerate(["1", "1", "2"]):
+        buffer.add(_record(model, n))
     first = _failure("1", [0, 1])
     second = _failure("2", [2])
-    buffer.settle(3, [first, second])
+    buffer.settle(buffer.take(), [first, second])
+    assert buffer.settled == 3 and not buffer.holds_any(["p0", "p1", "p2"])
     combined = buffer.take_failures()
     assert combined is not None and combined.failures == [first, second]
     assert [r["prediction_id"] for r in combined.records] == ["p0", "p1", "p2"]

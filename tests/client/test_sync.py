@@ -160,3 +160,19 @@ def test_client_labels_logged_predictions_one_or_many(beacon_server: BeaconServe
         assert metrics["total_predictions"] == 4 and metrics["accuracy_window"] == 4
         logged = {p["prediction_id"]: p for p in beacon.predictions(model_id)}
         assert logged[inline]["label"] == 0 and logged[ids[1]]["label"] == 1
+
+
+def test_a_label_sent_right_after_its_prediction_was_logged_finds_it(
+    beacon_server: BeaconServer,
+) -> None:
+    """A serving app that labels at once (the label was known, or a test) must not get
+    not_found because the prediction still waits in the client's batch."""
+    url = beacon_server.url
+    model_id = register(url, "sync-label-at-once")
+    with Client(url, flush_interval=60.0) as beacon:
+        first = beacon.log_prediction(model_id, **iris_record(0))
+        assert beacon.feedback(first, 1)["created"] is True
+        second = beacon.log_prediction(model_id, **iris_record(1))
+        third = beacon.log_prediction(model_id, **iris_record(2))
+        results = beacon.feedback_many([(second, 0), (third, 2)])
+        assert [r["status"] for r in results] == ["accepted", "accepted"]

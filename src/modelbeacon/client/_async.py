@@ -162,15 +162,19 @@ class AsyncClient:
 
     async def feedback(self, prediction_id: str, label: Any) -> dict[str, Any]:
         """Attach the true label; the same label again is a no-op, another one a 409
-        (``ConflictError``)."""
+        (``ConflictError``). A prediction this client logged and still holds is sent
+        first, so its label always finds it."""
+        await self._logs.wait_for([prediction_id])
         return await self._json(_routes.feedback(prediction_id, label))
 
     async def feedback_many(
         self, labels: Mapping[str, Any] | Iterable[tuple[str, Any]]
     ) -> list[dict[str, Any]]:
         """Labels for many predictions, ``{prediction_id: label}`` or pairs, sent 1000 per
-        request; one ``{prediction_id, status, message}`` per label, in order."""
+        request; one ``{prediction_id, status, message}`` per label, in order. Predictions
+        this client logged and still holds are sent first."""
         items = feedback_items(labels)
+        await self._logs.wait_for([item["prediction_id"] for item in items])
         results: list[dict[str, Any]] = []
         for start in range(0, len(items), 1000):
             call = _routes.feedback_many(items[start : start + 1000])

@@ -6,7 +6,7 @@ records failed. The sync client drives this from a thread, the async one from a 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 
 from modelbeacon.client._errors import LogDeliveryError
@@ -52,6 +52,8 @@ class LogBuffer:
     def __init__(self, options: LogOptions) -> None:
         self.options = options
         self._queued: deque[QueuedRecord] = deque()
+        # Ids added and not yet settled: a label for one of them must wait for it.
+        self._unsettled: set[str] = set()
         self.added = 0
         self.taken = 0
         self.settled = 0
@@ -69,6 +71,7 @@ class LogBuffer:
         """Queue ``record``; True when the sender should look again (a first record starts
         the interval, a full batch is due now)."""
         self._queued.append(record)
+        self._unsettled.add(record.prediction_id)
         self.added += 1
         return len(self._queued) in (1, self.options.batch_size)
 
@@ -89,8 +92,15 @@ class LogBuffer:
         self.taken += sum(len(records) for records in by_model.values())
         return list(by_model.values())
 
-    def settle(self, count: int, failures: list[LogDeliveryError]) -> None:
-        self.settled += count
+    def holds_any(self, prediction_ids: Iterable[str]) -> bool:
+        """Whether one of ``prediction_ids`` is queued or on its way (not yet settled)."""
+        return not self._unsettled.isdisjoint(prediction_ids)
+
+    def settle(self, batch: list[list[QueuedRecord]], failures: list[LogDeliveryError]) -> None:
+        """``batch`` (what ``take`` gave) was logged, or failed as ``failures`` say."""
+        for records in batch:
+            self._unsettled.difference_update(r.prediction_id for r in records)
+            self.settled += len(records)
         self._failures.extend(failures)
         if failures:
             self.last_error = failures[-1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from modelbeacon.client._batching import LogBuffer, LogOptions, delivery, delivery_failure
 from modelbeacon.client._errors import LogDeliveryError, LogQueueFullError
@@ -88,6 +88,17 @@ class LogTask:
         if failure is not None:
             raise failure
 
+    async def wait_for(self, prediction_ids: Iterable[str]) -> None:
+        """Send at once whatever is queued if one of ``prediction_ids`` is among it, and wait
+        until that is settled (logged, or failed: the failure is raised by ``flush``), so a
+        label sent next finds its prediction."""
+        async with self._changed:
+            if not self._buffer.holds_any(prediction_ids):
+                return
+            point = self._buffer.flush_point()
+            self._changed.notify_all()
+            await self._changed.wait_for(lambda: self._buffer.flushed(point))
+
     async def close(self) -> None:
         """Send everything queued, end the task, and raise as ``flush`` does."""
         async with self._changed:
@@ -120,7 +131,7 @@ class LogTask:
                 for failure in failures:
                     logger.error("%s", failure.message)
                 async with self._changed:
-                    self._buffer.settle(sum(len(records) for records in batch), failures)
+                    self._buffer.settle(batch, failures)
                     self._changed.notify_all()
         finally:
             unsent = self._buffer.added - self._buffer.settled

@@ -7,7 +7,7 @@ import atexit
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from modelbeacon.client._batching import LogBuffer, LogOptions, delivery, delivery_failure
 from modelbeacon.client._errors import LogDeliveryError, LogQueueFullError
@@ -79,6 +79,17 @@ class LogThread:
         if failure is not None:
             raise failure
 
+    def wait_for(self, prediction_ids: Iterable[str]) -> None:
+        """Send at once whatever is queued if one of ``prediction_ids`` is among it, and wait
+        until that is settled (logged, or failed: the failure is raised by ``flush``), so a
+        label sent next finds its prediction."""
+        with self._changed:
+            if not self._buffer.holds_any(prediction_ids):
+                return
+            point = self._buffer.flush_point()
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._buffer.flushed(point))
+
     def close(self) -> None:
         """Send everything queued, stop the thread, and raise as ``flush`` does."""
         with self._changed:
@@ -107,7 +118,7 @@ class LogThread:
             for failure in failures:
                 logger.error("%s", failure.message)
             with self._changed:
-                self._buffer.settle(sum(len(records) for records in batch), failures)
+                self._buffer.settle(batch, failures)
                 self._changed.notify_all()
 
     def _deliver(self, records: list[QueuedRecord]) -> list[LogDeliveryError]:
