@@ -37,7 +37,9 @@ def api_client(url: str, api_key: str | None) -> Client:
     # Imported here: the client loads httpx, and ``modelbeacon --help`` should stay quick.
     from modelbeacon.client import Client
 
-    return Client(url, api_key, timeout=30.0)
+    # A person waits at the prompt: two quick retries (about 1.5 s) ride out a blip, and an
+    # unreachable server is reported then, not after the client's default ~20 s of backoff.
+    return Client(url, api_key, timeout=30.0, retries=2)
 
 
 def fail(exc: ModelbeaconError) -> typer.Exit:
