@@ -10,7 +10,7 @@ import asyncio
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,8 @@ from modelbeacon.storage.history_repository import MetricsHistoryRepository
 from modelbeacon.storage.model_repository import ModelRepository
 from modelbeacon.storage.prediction_repository import PredictionRepository
 from modelbeacon.storage.records import RegisteredFields
+from tests.logged_oracle import nearest_rank
+from tests.logged_oracle import wilson as wilson_bounds
 from tests.policies import health_policy
 
 CLASSES = [0, 1, 2]
@@ -52,19 +54,10 @@ class Logged:
     labelled_at: float | None = None
 
 
-def nearest_rank(values: Sequence[float], percent: int) -> float:
-    ordered = sorted(values)
-    return ordered[math.ceil(percent / 100 * len(ordered)) - 1]
-
-
 def wilson(hits: int, n: int) -> tuple[float, float]:
-    z = 1.959963984540054
-    p = hits / n
-    center = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    low = 0.0 if hits == 0 else max(0.0, center - half)
-    high = 1.0 if hits == n else min(1.0, center + half)
-    return (low, high)
+    """The Wilson interval as a history point stores it, ``(low, high)``."""
+    bounds = wilson_bounds(hits, n)
+    return (bounds["low"], bounds["high"])
 
 
 def expected(records: Iterable[Logged], at: float) -> dict[str, Any]:
