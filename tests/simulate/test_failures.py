@@ -1,8 +1,9 @@
-"""Failure kinds, requests the client has no method for, and the rate-limited reporter."""
+"""Failure kinds and the rate-limited reporter."""
 
 from __future__ import annotations
 
 import io
+import json
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ from rich.console import Console
 
 from modelbeacon.client import AsyncClient, LogDeliveryError, LogQueueFullError
 from modelbeacon.errors import InvalidInputError, ModelbeaconError, UnavailableError
-from modelbeacon.simulate.failures import FailureReporter, failure_kind, request_json
+from modelbeacon.simulate.failures import FailureReporter, failure_kind
 
 
 def test_failure_kind_sorts_connection_4xx_and_5xx() -> None:
@@ -32,21 +33,26 @@ def test_failure_kind_of_logged_predictions_without_an_answer_is_connection() ->
     assert failure_kind(refused) == "4xx"
 
 
-async def test_request_json_turns_a_failed_request_into_the_clients_errors() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/down":
-            raise httpx.ConnectError("refused", request=request)
-        if request.url.path == "/bad":
-            return httpx.Response(422, json={"error": {"code": "invalid_input", "message": "no"}})
-        return httpx.Response(200, json={"ok": True})
+async def test_the_clients_failures_sort_into_kinds() -> None:
+    """The simulator counts what the client raises; the transport is a fake because a real
+    server does not refuse a connection or answer a predict with 422 and a body it chose."""
+    sent: list[dict[str, object]] = []
 
-    async with AsyncClient("http://server", transport=httpx.MockTransport(answer)) as client:
-        assert await request_json(client, "POST", "/fine", {"a": 1}) == {"ok": True}
-        with pytest.raises(UnavailableError, match="cannot reach http://server"):
-            await request_json(client, "GET", "/down")
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/models":
+            raise httpx.ConnectError("refused", request=request)
+        sent.append(json.loads(request.content))
+        return httpx.Response(422, json={"error": {"code": "invalid_input", "message": "no"}})
+
+    client = AsyncClient("http://server", transport=httpx.MockTransport(answer), retries=0)
+    async with client:
+        with pytest.raises(UnavailableError, match="cannot reach http://server") as down:
+            await client.models()
         with pytest.raises(ModelbeaconError, match="HTTP 422 invalid_input: no") as refused:
-            await request_json(client, "GET", "/bad")
+            await client.predict([1.0, 2.0], label=1)
+    assert failure_kind(down.value) == "connection"
     assert failure_kind(refused.value) == "4xx"
+    assert sent == [{"features": [1.0, 2.0], "label": 1}]
 
 
 def test_reporter_prints_at_most_one_line_per_interval_with_a_count() -> None:

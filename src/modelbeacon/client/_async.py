@@ -183,9 +183,12 @@ class AsyncClient:
 
     # One route each -----------------------------------------------------------------------
 
-    async def predict(self, features: Any, model_id: str | int | None = None) -> dict[str, Any]:
-        """A prediction from ``model_id``, or the active model."""
-        return await self._json(_routes.predict(features, model_id))
+    async def predict(
+        self, features: Any, model_id: str | int | None = None, label: Any = None
+    ) -> dict[str, Any]:
+        """A prediction from ``model_id``, or the active model; ``label``, when known already,
+        is logged with it (an inline label)."""
+        return await self._json(_routes.predict(features, model_id, label))
 
     async def register(
         self,
@@ -235,6 +238,11 @@ class AsyncClient:
 
     async def model(self, model_id: str | int) -> dict[str, Any]:
         return await self._json(_routes.model(model_id))
+
+    async def models(self) -> list[dict[str, Any]]:
+        """Every model the server knows, oldest first."""
+        models: list[dict[str, Any]] = body_of(await self._attempt(_routes.models()), self._url)
+        return models
 
     async def active_model(self) -> dict[str, Any] | None:
         """The active model; None when none is."""

@@ -75,9 +75,10 @@ def feedback_many(items: list[dict[str, Any]]) -> Call:
     return Call("POST", "/api/feedback", {"labels": items}, idempotent=True)
 
 
-def predict(features: Any, model_id: str | int | None) -> Call:
+def predict(features: Any, model_id: str | int | None, label: Any = None) -> Call:
     path = "/api/predict" if model_id is None else f"/api/models/{_id(model_id)}/predict"
-    return Call("POST", path, {"features": features})
+    body = {"features": features} if label is None else {"features": features, "label": label}
+    return Call("POST", path, body)
 
 
 def register(
@@ -111,6 +112,10 @@ def deploy(model_id: str | int) -> Call:
 
 def model(model_id: str | int) -> Call:
     return Call("GET", f"/api/models/{_id(model_id)}", idempotent=True)
+
+
+def models() -> Call:
+    return Call("GET", "/api/models", idempotent=True)
 
 
 def active_status() -> Call:

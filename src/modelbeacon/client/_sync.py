@@ -182,9 +182,12 @@ class Client:
 
     # One route each -----------------------------------------------------------------------
 
-    def predict(self, features: Any, model_id: str | int | None = None) -> dict[str, Any]:
-        """A prediction from ``model_id``, or the active model."""
-        return self._json(_routes.predict(features, model_id))
+    def predict(
+        self, features: Any, model_id: str | int | None = None, label: Any = None
+    ) -> dict[str, Any]:
+        """A prediction from ``model_id``, or the active model; ``label``, when known already,
+        is logged with it (an inline label)."""
+        return self._json(_routes.predict(features, model_id, label))
 
     def register(
         self,
@@ -234,6 +237,11 @@ class Client:
 
     def model(self, model_id: str | int) -> dict[str, Any]:
         return self._json(_routes.model(model_id))
+
+    def models(self) -> list[dict[str, Any]]:
+        """Every model the server knows, oldest first."""
+        models: list[dict[str, Any]] = body_of(self._attempt(_routes.models()), self._url)
+        return models
 
     def active_model(self) -> dict[str, Any] | None:
         """The active model; None when none is."""

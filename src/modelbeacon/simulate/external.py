@@ -31,7 +31,7 @@ from rich.markup import escape
 from modelbeacon.client import AsyncClient, DatasetRows, LogDeliveryError
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.failures import failure_kind, request_json
+from modelbeacon.simulate.failures import failure_kind
 from modelbeacon.simulate.inputs import InputSampler, Sample
 from modelbeacon.simulate.labels import PendingLabel
 from modelbeacon.simulate.local_model import LocalModel
@@ -178,7 +178,7 @@ class _ExternalRun(SimulationRun):
         """The newest registered model of this run's name that fits ``local`` on
         ``dataset``; else a new version of it, registered now."""
         classes = {str(c) for c in local.classes}
-        models: list[dict[str, Any]] = await request_json(self._client, "GET", "/api/models")
+        models = await self._client.models()
         fitting = [
             model
             for model in models

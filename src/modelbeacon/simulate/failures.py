@@ -8,13 +8,10 @@ status in ``details["status"]``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from modelbeacon.client import AsyncClient, describe_failure
 from modelbeacon.errors import ModelbeaconError, UnavailableError
 from modelbeacon.simulate.summary import ErrorKind
 
@@ -33,21 +30,6 @@ def failure_kind(failure: ModelbeaconError) -> ErrorKind:
     if status >= 400:
         return "4xx"
     raise ValueError(f"HTTP {status} is not a failure")
-
-
-async def request_json(client: AsyncClient, method: str, path: str, body: Any = None) -> Any:
-    """One request the client has no method for, sent once through its connection pool; the
-    JSON body. Raises ``UnavailableError`` when no answer comes, ``ModelbeaconError`` with
-    ``details["status"]`` for a refusal (the line ``describe_failure`` writes as message)."""
-    try:
-        response = await client.http.request(method, path, json=body)
-    except httpx.TransportError as exc:
-        message = describe_failure(exc, client.url)
-        raise UnavailableError(message, details={"url": client.url}) from exc
-    if response.status_code >= 400:
-        message = describe_failure(response, client.url)
-        raise ModelbeaconError(message, details={"status": response.status_code})
-    return response.json()
 
 
 class FailureReporter:

@@ -19,7 +19,6 @@ from rich.console import Console
 from modelbeacon.client import AsyncClient
 from modelbeacon.errors import ModelbeaconError
 from modelbeacon.simulate.config import SimulationConfig
-from modelbeacon.simulate.failures import request_json
 from modelbeacon.simulate.inputs import InputSampler, Sample
 from modelbeacon.simulate.labels import PendingLabel
 from modelbeacon.simulate.run import SimulationRun
@@ -83,12 +82,7 @@ class _ServedRun(SimulationRun):
     ) -> None:
         features = inputs.request_features(sample)
         try:
-            if inline:
-                # The client's predict takes no label; the route does.
-                body = {"features": features, "label": sample.label}
-                answer = await request_json(self._client, "POST", "/api/predict", body)
-            else:
-                answer = await self._client.predict(features)
+            answer = await self._client.predict(features, label=sample.label if inline else None)
         except ModelbeaconError as exc:
             self._record_failure(self._counters.errors, exc)
             return
