@@ -81,6 +81,7 @@ async def test_reference_is_the_training_split_in_decile_bins(client: httpx.Asyn
                 "kind": "numeric",
                 "edges": edges.tolist(),
                 "proportions": (counts / len(column)).tolist(),
+                "missing": False,
             }
         )
     assert reference == {"features": expected}

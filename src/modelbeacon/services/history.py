@@ -75,7 +75,11 @@ class MetricsHistory:
         """Take the step at ``at`` (unix seconds): one point per deployed model whose numbers
         are fresh, queued for the database and published."""
         for live in self._catalog.all():
-            if live.monitor.status not in DEPLOYED_STATUSES:
+            monitor = live.monitor
+            if monitor.status not in DEPLOYED_STATUSES:
+                continue
+            if monitor.base_status == "monitored" and monitor.total_predictions == 0:
+                # Registered and silent so far: nothing to draw, and a team may register many.
                 continue
             try:
                 snapshot, stale = self._monitoring.snapshot(live)
